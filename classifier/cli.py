@@ -1,0 +1,166 @@
+"""``ktag``: a thin click skin over the library. Domain errors become one line on stderr."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .batch import make_writer, record, tag_stream
+from .evaluate import cross_validate, format_report, holdout
+from .exceptions import KtagError
+from .inputs import check_inputs, iter_documents
+from .registry import ModelRegistry, default_models_dir
+from .training import DEFAULT_LABELS, ensure_model, load_dataset, make_factory, train
+
+
+class KtagGroup(click.Group):
+    """Turns library errors into ``click.ClickException`` (one line on stderr, exit 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KtagError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
+
+
+def _stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+models_option = click.option(
+    "--models",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Model directory (default: $KTAG_MODELS or ./models).",
+)
+
+
+def _registry(models: Path | None) -> ModelRegistry:
+    return ModelRegistry(models or default_models_dir())
+
+
+@click.group(cls=KtagGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ktag")
+def main() -> None:
+    """ktag: tag Korean documents by topic (Kiwi morphemes, TF-IDF, linear models).
+
+    Example: ktag tag seeds/
+    """
+
+
+@main.command("train")
+@click.argument("labelled", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON (default: taxonomy.json beside the data, else the tags found in it).")
+@click.option("--exclusive/--multi-label", default=None, help="Single-label mode (one tag per document), or multi-label.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds for the printed metrics.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@models_option
+def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, models: Path | None) -> None:
+    """Train a model from labelled files, print cross-validated metrics, make it current.
+
+    LABELLED: JSONL / CSV files or folders (default: labels/).
+
+    Example: ktag train labels/ --folds 5
+    """
+    dataset = load_dataset(list(labelled) or [DEFAULT_LABELS], taxonomy, exclusive)
+    result = train(dataset, _registry(models), folds=folds, progress=_stderr)
+    if as_json:
+        click.echo(json.dumps({"version": result.version, "metrics": result.metrics}, ensure_ascii=False))
+        return
+    if result.metrics:
+        click.echo(format_report(result.metrics, dataset.taxonomy.ids))
+    click.echo(f"model {result.version} saved and made current ({len(dataset.documents)} documents)")
+
+
+@main.command("tag")
+@click.argument("inputs", nargs=-1)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout (CSV when it ends in .csv).")
+@click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for every tag instead of the tuned ones.")
+@click.option("--top-k", type=click.IntRange(min=1), help="At most this many tags per document.")
+@click.option("--explain", is_flag=True, help="Add the morphemes that drove each tag.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Documents analysed together.")
+@click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels to train the default model from when there is none.")
+@models_option
+def tag_cmd(inputs: tuple[str, ...], output: Path | None, threshold: float | None, top_k: int | None, explain: bool, batch_size: int, labels: Path, models: Path | None) -> None:
+    """Tag documents: text files, folders of *.txt, JSONL (id, text, title), CSV, or stdin (-).
+
+    Writes one JSON line per document: {"id", "tags", "scores", "model"}.
+
+    Example: ktag tag seeds/ -o tags.jsonl
+    """
+    check_inputs(inputs)
+    registry = _registry(models)
+    version = ensure_model(registry, labels, _stderr)
+    version, tagger = registry.load(version)
+    docs = iter_documents(list(inputs))
+    fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        writer = make_writer(fh, tagger.tags, bool(output and output.suffix.lower() == ".csv"))
+        for doc, result in tag_stream(tagger, docs, batch_size=batch_size, threshold=threshold, top_k=top_k, explain=explain):
+            writer.write(record(doc, result, version))
+    finally:
+        if output:
+            fh.close()
+
+
+@main.command("evaluate")
+@click.argument("labelled", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="K-fold cross-validation on LABELLED.")
+@click.option("--test", "test_file", type=click.Path(path_type=Path), help="Train on LABELLED, evaluate on this labelled file instead.")
+@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON.")
+@click.option("--exclusive/--multi-label", default=None, help="Single-label or multi-label mode.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def evaluate_cmd(labelled: tuple[Path, ...], folds: int, test_file: Path | None, taxonomy: Path | None, exclusive: bool | None, as_json: bool) -> None:
+    """Measure precision, recall and F1 (and hamming loss or accuracy + confusion matrix).
+
+    Example: ktag evaluate labels/ --folds 5
+    """
+    dataset = load_dataset(list(labelled), taxonomy, exclusive)
+    factory = make_factory(dataset.taxonomy, dataset.user_words)
+    tagger = factory()
+    docs = tagger.analyse(dataset.texts)
+    if test_file is not None:
+        test = load_dataset([test_file], taxonomy, exclusive)
+        tagger.fit_analysed(docs, dataset.tag_lists)
+        rep = holdout(tagger, tagger.analyse(test.texts), test.tag_lists)
+    else:
+        rep, _ = cross_validate(factory, docs, dataset.tag_lists, folds=folds)
+    if as_json:
+        click.echo(json.dumps(rep, ensure_ascii=False))
+    else:
+        click.echo(format_report(rep, dataset.taxonomy.ids))
+
+
+@main.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
+@models_option
+def info_cmd(as_json: bool, models: Path | None) -> None:
+    """Show the current model: version, training data, metrics, taxonomy, and other versions.
+
+    Example: ktag info --json
+    """
+    registry = _registry(models)
+    meta = registry.metadata()
+    meta["all_versions"] = registry.versions()
+    if as_json:
+        click.echo(json.dumps(meta, ensure_ascii=False, indent=2))
+        return
+    training = meta.get("training", {})
+    click.echo(f"model      {meta['version']} (saved {meta['saved']})")
+    click.echo(f"mode       {'single-label' if meta['exclusive'] else 'multi-label'}")
+    click.echo(f"trained on {training.get('documents')} documents, data sha256 {training.get('sha256', '')[:12]}")
+    click.echo(f"versions   {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}")
+    click.echo("taxonomy")
+    names = {t["id"]: t.get("name", "") for t in meta.get("taxonomy", {}).get("tags", [])}
+    for tag in meta["tags"]:
+        click.echo(f"  {tag:<20} threshold {meta['thresholds'][tag]:.3f}  {names.get(tag, '')}")
+    if meta.get("metrics"):
+        click.echo(f"cross-validated ({meta.get('folds')} folds)")
+        click.echo(format_report(meta["metrics"], meta["tags"]))
+    click.echo(f"all versions: {', '.join(meta['all_versions'])}")

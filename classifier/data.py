@@ -1,0 +1,306 @@
+"""Read labelled files (JSONL, CSV, folders of text) and the taxonomy.
+
+All or nothing: ``read_labelled`` either returns every document of every file, validated, or raises
+one ``LabelledDataError`` naming the file and line; nothing is trained on half-read data.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .exceptions import LabelledDataError, TaxonomyError, UnknownTag
+
+TAXONOMY_FILE = "taxonomy.json"
+USER_DICT_FILE = "userdict.txt"
+LABELLED_SUFFIXES = (".jsonl", ".csv")
+_TAG_ID = re.compile(r"^[^\s/\\|,\x00-\x1f]{1,64}$")
+_DOC_ID = re.compile(r"^[^\s/\\\x00-\x1f]{1,200}$")
+
+
+def valid_tag_id(tag: str) -> bool:
+    """Tag ids: 1-64 characters, no whitespace, slashes, ``|`` or commas (they separate tags)."""
+    return bool(_TAG_ID.match(tag))
+
+
+def valid_doc_id(doc_id: str) -> bool:
+    """Document ids: 1-200 characters, no whitespace or path characters, not ``.``/``..``."""
+    return bool(_DOC_ID.match(doc_id)) and doc_id not in (".", "..")
+
+
+@dataclass(frozen=True)
+class TagDef:
+    id: str
+    name: str = ""
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "description": self.description}
+        if self.keywords:
+            out["keywords"] = list(self.keywords)
+        return out
+
+
+@dataclass
+class Taxonomy:
+    """The tag set: ids (stable, ASCII-friendly), Korean names and definitions."""
+
+    tags: list[TagDef] = field(default_factory=list)
+    exclusive: bool = False
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.tags]
+
+    def __contains__(self, tag: object) -> bool:
+        return tag in self.ids
+
+    @classmethod
+    def from_ids(cls, ids: Iterable[str], exclusive: bool = False) -> Taxonomy:
+        return cls([TagDef(i) for i in ids], exclusive)
+
+    @classmethod
+    def from_dict(cls, raw: Any, source: str = "taxonomy") -> Taxonomy:
+        if not isinstance(raw, dict) or not isinstance(raw.get("tags"), list):
+            raise TaxonomyError(f"{source}: expected an object with a 'tags' list")
+        tags: list[TagDef] = []
+        for i, item in enumerate(raw["tags"]):
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                raise TaxonomyError(f"{source}: tag #{i + 1} needs a string 'id'")
+            if not valid_tag_id(item["id"]):
+                raise TaxonomyError(f"{source}: invalid tag id {item['id']!r}")
+            keywords = item.get("keywords", [])
+            if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+                raise TaxonomyError(f"{source}: 'keywords' of {item['id']!r} must be a list of strings")
+            tags.append(TagDef(item["id"], str(item.get("name", "")), str(item.get("description", "")), tuple(keywords)))
+        ids = [t.id for t in tags]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise TaxonomyError(f"{source}: duplicate tag ids {dupes}")
+        if not tags:
+            raise TaxonomyError(f"{source}: no tags defined")
+        return cls(tags, bool(raw.get("exclusive", False)))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Taxonomy:
+        path = Path(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TaxonomyError(f"{path}: cannot read: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise TaxonomyError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+        return cls.from_dict(raw, str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exclusive": self.exclusive, "tags": [t.to_dict() for t in self.tags]}
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class LabelledDocument:
+    id: str
+    text: str
+    tags: tuple[str, ...]
+    title: str | None = None
+    source: str = ""
+    line: int | None = None
+
+    @property
+    def location(self) -> str:
+        return f"{self.source}:{self.line}" if self.line is not None else self.source
+
+    @property
+    def full_text(self) -> str:
+        """Title and body, as the model sees them."""
+        return f"{self.title}\n{self.text}" if self.title else self.text
+
+
+def find_taxonomy(paths: Sequence[str | Path]) -> Path | None:
+    """``taxonomy.json`` in a given folder, or beside a given file; the first one found."""
+    for p in map(Path, paths):
+        candidate = (p if p.is_dir() else p.parent) / TAXONOMY_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_user_words(paths: Sequence[str | Path]) -> tuple[tuple[str, str], ...]:
+    """``userdict.txt`` (``word[<TAB>POS]`` per line, ``#`` comments) from the given folders."""
+    words: list[tuple[str, str]] = []
+    for p in map(Path, paths):
+        candidate = (p if p.is_dir() else p.parent) / USER_DICT_FILE
+        if not candidate.is_file():
+            continue
+        for number, line in enumerate(_decode(candidate).splitlines(), 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split("\t") if "\t" in line else line.split()
+            if len(parts) > 2:
+                raise LabelledDataError(candidate, "expected 'word' or 'word<TAB>POS'", number)
+            words.append((parts[0], parts[1] if len(parts) == 2 else "NNP"))
+    return tuple(dict.fromkeys(words))
+
+
+def read_labelled(paths: Sequence[str | Path], taxonomy: Taxonomy | None = None) -> list[LabelledDocument]:
+    """Every labelled document under ``paths`` (files or folders), validated against ``taxonomy``."""
+    if not paths:
+        raise LabelledDataError("(none)", "no labelled files given")
+    docs: list[LabelledDocument] = []
+    for p in map(Path, paths):
+        docs.extend(_read_path(p))
+    return _validate(docs, taxonomy)
+
+
+def _read_path(path: Path) -> list[LabelledDocument]:
+    if path.is_dir():
+        found: list[LabelledDocument] = []
+        children = sorted(path.iterdir())
+        files = [c for c in children if c.is_file() and c.suffix.lower() in LABELLED_SUFFIXES]
+        folders = [c for c in children if c.is_dir() and not c.name.startswith(".")]
+        for child in files:
+            found.extend(_read_file(child))
+        for folder in folders:
+            found.extend(_read_tag_folder(folder))
+        if not files and not folders:
+            raise LabelledDataError(path, "no labelled files (*.jsonl, *.csv or <tag>/*.txt) in this folder")
+        return found
+    if not path.exists():
+        raise LabelledDataError(path, "no such file or folder")
+    return _read_file(path)
+
+
+def _read_file(path: Path) -> list[LabelledDocument]:
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return _read_jsonl(path)
+    if suffix == ".csv":
+        return _read_csv(path)
+    raise LabelledDataError(path, "not a labelled file: expected .jsonl, .csv or a folder of <tag>/*.txt")
+
+
+def _decode(path: Path, where: str | None = None, line: int | None = None) -> str:
+    """A file's text as UTF-8; errors name the file (or ``where``) and the offending line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LabelledDataError(where or path, f"cannot read {path}: {exc.strerror or exc}", line) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if where is not None:
+            raise LabelledDataError(where, f"{path} is not valid UTF-8 (byte {exc.start})", line) from exc
+        bad_line = data[: exc.start].count(b"\n") + 1
+        raise LabelledDataError(path, f"not valid UTF-8 (byte {exc.start})", bad_line) from exc
+
+
+def _tags_field(raw: Any, path: Path, line: int) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        raise LabelledDataError(path, "'tags' must be a list of strings", line)
+    return tuple(dict.fromkeys(t.strip() for t in raw if t.strip()))
+
+
+def _doc_id(raw: Any, path: Path, line: int) -> str:
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise LabelledDataError(path, "missing or non-string 'id'", line)
+    doc_id = str(raw).strip()
+    if not valid_doc_id(doc_id):
+        raise LabelledDataError(path, f"invalid id {doc_id!r} (no spaces or path characters)", line)
+    return doc_id
+
+
+def _read_jsonl(path: Path) -> list[LabelledDocument]:
+    docs = []
+    for number, line in enumerate(_decode(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabelledDataError(path, f"invalid JSON: {exc.msg}", number) from exc
+        if not isinstance(record, dict):
+            raise LabelledDataError(path, "expected a JSON object", number)
+        doc_id = _doc_id(record.get("id"), path, number)
+        if "tags" not in record:
+            raise LabelledDataError(path, "missing 'tags'", number)
+        tags = _tags_field(record["tags"], path, number)
+        title = record.get("title")
+        if title is not None and not isinstance(title, str):
+            raise LabelledDataError(path, "'title' must be a string", number)
+        if "text" in record and "path" in record:
+            raise LabelledDataError(path, "give 'text' or 'path', not both", number)
+        if isinstance(record.get("path"), str):
+            text = _decode(path.parent / record["path"], str(path), number)
+        elif isinstance(record.get("text"), str):
+            text = record["text"]
+        else:
+            raise LabelledDataError(path, "missing text: give 'text' or 'path' (a string)", number)
+        docs.append(_document(doc_id, text, tags, title, path, number))
+    return docs
+
+
+def _read_csv(path: Path) -> list[LabelledDocument]:
+    reader = csv.DictReader(io.StringIO(_decode(path), newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in ("id", "text", "tags") if c not in header]
+    if missing:
+        raise LabelledDataError(path, f"CSV header must have id,text,tags (missing {', '.join(missing)})", 1)
+    docs = []
+    try:
+        for row in reader:
+            number = reader.line_num
+            if None in row or any(row[c] is None for c in ("id", "text", "tags")):
+                raise LabelledDataError(path, "wrong number of fields", number)
+            tags = tuple(dict.fromkeys(t.strip() for t in row["tags"].split("|") if t.strip()))
+            title = row.get("title") or None
+            docs.append(_document(_doc_id(row["id"], path, number), row["text"], tags, title, path, number))
+    except csv.Error as exc:
+        raise LabelledDataError(path, f"malformed CSV: {exc}", reader.line_num) from exc
+    return docs
+
+
+def _read_tag_folder(folder: Path) -> list[LabelledDocument]:
+    tag = folder.name
+    docs = []
+    for file in sorted(folder.glob("*.txt")):
+        doc_id = file.stem
+        if not valid_doc_id(doc_id):
+            raise LabelledDataError(file, f"invalid id {doc_id!r} from the file name")
+        docs.append(_document(doc_id, _decode(file), (tag,), None, file, None))
+    return docs
+
+
+def _document(doc_id: str, text: str, tags: tuple[str, ...], title: str | None, path: Path, line: int | None) -> LabelledDocument:
+    if not text.strip():
+        raise LabelledDataError(path, f"missing text for document {doc_id!r}", line)
+    return LabelledDocument(doc_id, text, tags, title, str(path), line)
+
+
+def _validate(docs: list[LabelledDocument], taxonomy: Taxonomy | None) -> list[LabelledDocument]:
+    seen: dict[str, LabelledDocument] = {}
+    unique: list[LabelledDocument] = []
+    for doc in docs:
+        for tag in doc.tags:
+            if taxonomy is not None and tag not in taxonomy:
+                raise LabelledDataError(doc.source, str(UnknownTag(tag, taxonomy.ids)), doc.line)
+            if not valid_tag_id(tag):
+                raise LabelledDataError(doc.source, f"invalid tag id {tag!r}", doc.line)
+        earlier = seen.get(doc.id)
+        if earlier is None:
+            seen[doc.id] = doc
+            unique.append(doc)
+            continue
+        if set(earlier.tags) != set(doc.tags):
+            raise LabelledDataError(doc.source, f"duplicate id {doc.id!r} with other tags than at {earlier.location}", doc.line)
+        if earlier.full_text != doc.full_text:
+            raise LabelledDataError(doc.source, f"duplicate id {doc.id!r} with another text than at {earlier.location}", doc.line)
+    return unique

@@ -1,0 +1,90 @@
+"""Domain errors. Each builds its own message, so callers (CLI, HTTP) only map the type."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KtagError(Exception):
+    """Base class for every error that a user's input or environment can cause."""
+
+    code = "ktag_error"
+
+
+class LabelledDataError(KtagError):
+    """A labelled file (or a folder of them) cannot be read as training data."""
+
+    code = "labelled_data"
+
+    def __init__(self, path: str | Path, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = message
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class InputError(KtagError):
+    """A document to tag cannot be read (bad JSON line, undecodable file, empty text...)."""
+
+    code = "bad_input"
+
+    def __init__(self, location: str, message: str) -> None:
+        self.location = location
+        self.reason = message
+        super().__init__(f"{location}: {message}")
+
+
+class TaxonomyError(KtagError):
+    """The taxonomy file is malformed or inconsistent."""
+
+    code = "taxonomy"
+
+
+class UnknownTag(KtagError):
+    """A tag id that the taxonomy (or the model) does not define."""
+
+    code = "unknown_tag"
+
+    def __init__(self, tag: str, known: list[str] | None = None) -> None:
+        self.tag = tag
+        hint = f" (known: {', '.join(known)})" if known else ""
+        super().__init__(f"unknown tag {tag!r}{hint}")
+
+
+class ModelNotFound(KtagError):
+    """No model version (or not the requested one) in the model directory."""
+
+    code = "model_not_found"
+
+    def __init__(self, where: str | Path, version: str | None = None) -> None:
+        self.version = version
+        if version:
+            msg = f"no model version {version!r} in {where}"
+        else:
+            msg = f"no current model in {where}; run 'ktag train' first"
+        super().__init__(msg)
+
+
+class ModelIntegrityError(KtagError):
+    """A stored model file whose hash or library versions do not match its metadata."""
+
+    code = "model_integrity"
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        super().__init__(f"refusing to load {path}: {reason}")
+
+
+class NotFittedError(KtagError):
+    """A tagger used before it was fitted or loaded."""
+
+    code = "not_fitted"
+
+    def __init__(self) -> None:
+        super().__init__("the tagger is not fitted; call fit() or load() first")
+
+
+class TrainingError(KtagError):
+    """Training data that cannot produce a model (no documents, no tags...)."""
+
+    code = "training"

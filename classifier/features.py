@@ -1,0 +1,109 @@
+"""Feature extraction: TF-IDF over morpheme n-grams, optionally joined with character n-grams.
+
+The vectorizers take *analysed* documents, ``(text, morphemes)`` pairs, so that Kiwi runs once per
+document however many times the features are fitted (cross-validation, threshold tuning).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, NamedTuple
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+
+MORPH = "morph"
+CHAR = "char"
+
+
+class Analysed(NamedTuple):
+    """A document after morpheme analysis: its text (for character n-grams) and its morphemes."""
+
+    text: str
+    morphemes: list[str]
+
+
+def _morphemes_of(doc: Analysed) -> list[str]:
+    return doc[1]
+
+
+def _identity(doc: Analysed) -> Analysed:
+    return doc
+
+
+def _text_of(doc: Analysed) -> str:
+    return doc[0].lower()
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """The feature settings that matter; stored with every model."""
+
+    ngram_range: tuple[int, int] = (1, 2)
+    min_df: int = 1
+    max_df: float = 1.0
+    sublinear_tf: bool = True
+    char_ngrams: tuple[int, int] | None = (1, 3)
+    char_weight: float = 1.0
+    max_features: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> FeatureSettings:
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in raw.items() if k in known}
+        for key in ("ngram_range", "char_ngrams"):
+            if values.get(key) is not None:
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+
+def build_features(settings: FeatureSettings | None = None) -> FeatureUnion:
+    """An unfitted transformer from ``Analysed`` documents to a sparse TF-IDF matrix."""
+    s = settings or FeatureSettings()
+    parts: list[tuple[str, TfidfVectorizer]] = [
+        (
+            MORPH,
+            TfidfVectorizer(
+                preprocessor=_identity,
+                tokenizer=_morphemes_of,
+                token_pattern=None,
+                lowercase=False,
+                ngram_range=s.ngram_range,
+                min_df=s.min_df,
+                max_df=s.max_df,
+                sublinear_tf=s.sublinear_tf,
+                max_features=s.max_features,
+            ),
+        )
+    ]
+    weights = {MORPH: 1.0}
+    if s.char_ngrams is not None:
+        parts.append(
+            (
+                CHAR,
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    preprocessor=_text_of,
+                    ngram_range=s.char_ngrams,
+                    min_df=s.min_df,
+                    max_df=s.max_df,
+                    sublinear_tf=s.sublinear_tf,
+                    max_features=s.max_features,
+                ),
+            )
+        )
+        weights[CHAR] = s.char_weight
+    return FeatureUnion(parts, transformer_weights=weights)
+
+
+def feature_kinds(union: FeatureUnion) -> list[tuple[str, str]]:
+    """``(kind, feature)`` for every column of a fitted union, kind being ``morph`` or ``char``."""
+    out: list[tuple[str, str]] = []
+    for name, vectorizer in union.transformer_list:
+        out.extend((name, feat) for feat in vectorizer.get_feature_names_out())
+    return out
+
+
+__all__ = ["Analysed", "FeatureSettings", "build_features", "feature_kinds"]

@@ -1,0 +1,198 @@
+"""One-vs-rest linear models with per-tag scores in [0, 1] and per-tag thresholds.
+
+Every tag gets its own binary linear classifier (hinge: ``LinearSVC``; log: ``LogisticRegression``);
+the fitted weights are stacked into one matrix so that scoring a document is ``X @ W.T + b``, one
+sparse-dense product instead of a Python loop over estimators. A logistic (Platt) map fitted on
+out-of-fold decision values turns each tag's decision into a score in [0, 1]; the same out-of-fold
+scores choose each tag's threshold (best F1). In exclusive (single-label) mode the scores are
+normalised to sum to 1 and the best tag is always the prediction.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.svm import LinearSVC
+
+LOSSES = ("hinge", "log")
+# Decision value given to a tag that every (or no) training document carries.
+_CONSTANT_DECISION = 4.0
+# Platt slope used when a tag has too few examples to fit one: hinge margins sit at ±1.
+_DEFAULT_SLOPE = {"hinge": 2.0, "log": 1.0}
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
+
+
+class LinearTagModel(BaseEstimator):
+    """Multi-label (or exclusive) linear tagger over a feature matrix and a 0/1 tag matrix ``Y``."""
+
+    def __init__(
+        self,
+        exclusive: bool = False,
+        loss: str = "hinge",
+        C: float = 0.5,
+        class_weight: str | None = None,
+        threshold_folds: int = 3,
+        min_examples: int = 5,
+        random_state: int = 0,
+    ) -> None:
+        self.exclusive = exclusive
+        self.loss = loss
+        self.C = C
+        self.class_weight = class_weight
+        self.threshold_folds = threshold_folds
+        self.min_examples = min_examples
+        self.random_state = random_state
+
+    # -- fitting -----------------------------------------------------------------------------
+    def fit(self, X: sparse.spmatrix, Y: np.ndarray) -> LinearTagModel:
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, not {self.loss!r}")
+        Y = np.asarray(Y, dtype=np.int8)
+        self.n_tags_ = Y.shape[1]
+        oof = self._out_of_fold_decisions(X, Y)
+        self.platt_ = self._fit_platt(oof, Y)
+        self.thresholds_ = self._tune_thresholds(oof, Y)
+        self.coef_, self.intercept_ = self._fit_linear(X, Y)
+        return self
+
+    def _fit_linear(self, X: sparse.spmatrix, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n_tags = Y.shape[1]
+        coef = np.zeros((n_tags, X.shape[1]))
+        intercept = np.zeros(n_tags)
+        for k in range(n_tags):
+            y = Y[:, k]
+            if y.min() == y.max():
+                intercept[k] = _CONSTANT_DECISION if y[0] else -_CONSTANT_DECISION
+                continue
+            estimator = self._binary_estimator().fit(X, y)
+            coef[k] = estimator.coef_[0]
+            intercept[k] = estimator.intercept_[0]
+        return coef, intercept
+
+    def _binary_estimator(self) -> LinearSVC | LogisticRegression:
+        if self.loss == "hinge":
+            return LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
+        return LogisticRegression(
+            C=self.C, class_weight=self.class_weight, solver="liblinear", random_state=self.random_state
+        )
+
+    def _folds(self, Y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        n = Y.shape[0]
+        k = min(self.threshold_folds, n)
+        if k < 2 or n < 2 * self.min_examples:
+            return None
+        if self.exclusive:
+            labels = Y.argmax(axis=1)
+            if np.bincount(labels).min() >= k:
+                splitter = StratifiedKFold(k, shuffle=True, random_state=self.random_state)
+                return list(splitter.split(np.zeros(n), labels))
+        return list(KFold(k, shuffle=True, random_state=self.random_state).split(np.zeros(n)))
+
+    def _out_of_fold_decisions(self, X: sparse.spmatrix, Y: np.ndarray) -> np.ndarray | None:
+        folds = self._folds(Y)
+        if folds is None:
+            return None
+        oof = np.zeros(Y.shape, dtype=float)
+        for train, test in folds:
+            coef, intercept = self._fit_linear(X[train], Y[train])
+            oof[test] = X[test] @ coef.T + intercept
+        return oof
+
+    def _enough(self, y: np.ndarray) -> bool:
+        positives = int(y.sum())
+        return positives >= self.min_examples and len(y) - positives >= self.min_examples
+
+    def _fit_platt(self, oof: np.ndarray | None, Y: np.ndarray) -> np.ndarray:
+        platt = np.tile([_DEFAULT_SLOPE[self.loss], 0.0], (Y.shape[1], 1))
+        if oof is None:
+            return platt
+        for k in range(Y.shape[1]):
+            if not self._enough(Y[:, k]):
+                continue
+            lr = LogisticRegression(C=100.0).fit(oof[:, [k]], Y[:, k])
+            slope = float(lr.coef_[0, 0])
+            if slope > 0:  # a non-increasing map would invert the ranking: keep the default
+                platt[k] = (slope, float(lr.intercept_[0]))
+        return platt
+
+    def _tune_thresholds(self, oof: np.ndarray | None, Y: np.ndarray) -> np.ndarray:
+        if self.exclusive:  # the best tag always wins; a user threshold may still veto it
+            return np.zeros(Y.shape[1])
+        thresholds = np.full(Y.shape[1], 0.5)
+        if oof is None:
+            return thresholds
+        scores = self._scores_from_decisions(oof)
+        for k in range(Y.shape[1]):
+            if self._enough(Y[:, k]):
+                thresholds[k] = best_f1_threshold(scores[:, k], Y[:, k])
+        return thresholds
+
+    # -- scoring -------------------------------------------------------------------------------
+    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def _scores_from_decisions(self, decisions: np.ndarray) -> np.ndarray:
+        scores = _sigmoid(decisions * self.platt_[:, 0] + self.platt_[:, 1])
+        if self.exclusive:
+            scores = scores / scores.sum(axis=1, keepdims=True)
+        return scores
+
+    def predict_proba(self, X: sparse.spmatrix) -> np.ndarray:
+        """Scores in [0, 1], one column per tag (summing to 1 per row in exclusive mode)."""
+        return self._scores_from_decisions(self.decision_function(X))
+
+    def predict(self, X: sparse.spmatrix) -> np.ndarray:
+        return decide(self.predict_proba(X), self.thresholds_, exclusive=self.exclusive)
+
+
+def best_f1_threshold(scores: np.ndarray, y: np.ndarray, lo: float = 0.05, hi: float = 0.95) -> float:
+    """The score threshold that maximises F1 of ``scores >= t`` against ``y`` (ties: nearest 0.5)."""
+    order = np.argsort(-scores)
+    s, t = scores[order], y[order]
+    tp = np.cumsum(t)
+    predicted = np.arange(1, len(s) + 1)
+    f1 = 2 * tp / (predicted + t.sum())
+    # Only cut between distinct scores: the last index of each run of equal scores.
+    last = np.r_[s[1:] != s[:-1], True]
+    candidates = np.flatnonzero(last)
+    best = f1[candidates].max()
+    cuts = []
+    for i in candidates[f1[candidates] >= best - 1e-12]:
+        below = s[i + 1] if i + 1 < len(s) else 0.0
+        cuts.append((s[i] + below) / 2)
+    cut = min(cuts, key=lambda c: abs(c - 0.5))
+    return float(np.clip(cut, lo, hi))
+
+
+def decide(
+    scores: np.ndarray,
+    thresholds: np.ndarray | float,
+    *,
+    exclusive: bool = False,
+    top_k: int | None = None,
+) -> np.ndarray:
+    """0/1 decisions: a tag passes when its score reaches its threshold; exclusive keeps the best
+    tag only (if it passes a user threshold); ``top_k`` keeps at most the k best passing tags."""
+    scores = np.atleast_2d(scores)
+    passed = scores >= thresholds
+    if exclusive:
+        best = scores.argmax(axis=1)
+        is_best = np.zeros_like(passed)
+        is_best[np.arange(len(best)), best] = True
+        passed &= is_best
+    if top_k is not None:
+        rank = np.argsort(np.argsort(-scores, axis=1), axis=1)
+        passed &= rank < top_k
+    return passed.astype(np.int8)
+
+
+def as_params(model: LinearTagModel) -> dict[str, Any]:
+    """The model's settings, JSON-serialisable."""
+    return {k: v for k, v in model.get_params().items()}

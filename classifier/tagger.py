@@ -1,0 +1,270 @@
+"""The ``Tagger`` façade: analyse → features → linear model, with save/load and explanations."""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+from scipy import sparse
+
+from .exceptions import ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
+from .features import MORPH, Analysed, FeatureSettings, build_features, feature_kinds
+from .model import LinearTagModel, decide
+from .tokenize import MorphemeAnalyzer
+
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+FORMAT = 1
+
+
+@dataclass
+class TagResult:
+    """One document's outcome: the tags that pass, every tag's score, optional explanations."""
+
+    tags: list[str]
+    scores: dict[str, float]
+    explanations: dict[str, dict[str, list[tuple[str, float]]]] = field(default_factory=dict)
+
+
+def library_versions() -> dict[str, str]:
+    """The versions a pickled model depends on; loading requires the same ones."""
+    import kiwipiepy
+    import sklearn
+
+    return {
+        "python": ".".join(platform.python_version_tuple()[:2]),
+        "scikit-learn": sklearn.__version__,
+        "kiwipiepy": kiwipiepy.__version__,
+    }
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Tagger:
+    """Multi-label (or exclusive) Korean document tagger.
+
+    ``fit(texts, tag_lists)``; ``tag(texts)`` → ``TagResult`` per text; ``explain(text, tag)`` →
+    the morphemes that pushed the tag's score up or down; ``save(dir)`` / ``Tagger.load(dir)``.
+    """
+
+    def __init__(
+        self,
+        tags: Sequence[str],
+        *,
+        exclusive: bool = False,
+        features: FeatureSettings | None = None,
+        model_params: dict[str, Any] | None = None,
+        analyzer: MorphemeAnalyzer | None = None,
+    ) -> None:
+        if not tags:
+            raise TrainingError("a tagger needs at least one tag")
+        self.tags = list(tags)
+        self.exclusive = exclusive
+        self.features = features or FeatureSettings()
+        self.model_params = dict(model_params or {})
+        self.analyzer = analyzer or MorphemeAnalyzer()
+        self._vectorizer: Any = None
+        self._model: LinearTagModel | None = None
+        self._names: list[tuple[str, str]] | None = None
+
+    # -- analysis and fitting --------------------------------------------------------------------
+    def analyse(self, texts: Sequence[str]) -> list[Analysed]:
+        """Run Kiwi once per text; the result can be fitted on or tagged many times."""
+        return [Analysed(t, m) for t, m in zip(texts, self.analyzer.analyze_many(texts))]
+
+    def indicator(self, tag_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """The 0/1 matrix (documents × tags) for ``tag_lists``."""
+        index = {t: i for i, t in enumerate(self.tags)}
+        Y = np.zeros((len(tag_lists), len(self.tags)), dtype=np.int8)
+        for row, tags in enumerate(tag_lists):
+            for tag in tags:
+                if tag not in index:
+                    raise UnknownTag(tag, self.tags)
+                Y[row, index[tag]] = 1
+        if self.exclusive and len(tag_lists) and not (Y.sum(axis=1) == 1).all():
+            bad = int(np.flatnonzero(Y.sum(axis=1) != 1)[0])
+            raise TrainingError(f"exclusive mode needs exactly one tag per document; document #{bad + 1} has {int(Y[bad].sum())}")
+        return Y
+
+    def fit(self, texts: Sequence[str], tag_lists: Sequence[Sequence[str]]) -> Tagger:
+        return self.fit_analysed(self.analyse(texts), tag_lists)
+
+    def fit_analysed(self, docs: Sequence[Analysed], tag_lists: Sequence[Sequence[str]]) -> Tagger:
+        if len(docs) != len(tag_lists):
+            raise TrainingError(f"{len(docs)} documents but {len(tag_lists)} tag lists")
+        if not docs:
+            raise TrainingError("no training documents")
+        Y = self.indicator(tag_lists)
+        vectorizer = build_features(self.features)
+        try:
+            X = vectorizer.fit_transform(docs)
+        except ValueError as exc:  # e.g. "empty vocabulary" when every text is punctuation
+            raise TrainingError(f"cannot build features: {exc}") from exc
+        model = LinearTagModel(exclusive=self.exclusive, **self.model_params).fit(X, Y)
+        self._vectorizer, self._model, self._names = vectorizer, model, None
+        return self
+
+    # -- tagging ---------------------------------------------------------------------------------
+    @property
+    def fitted(self) -> bool:
+        return self._model is not None
+
+    def _check(self) -> LinearTagModel:
+        if self._model is None:
+            raise NotFittedError()
+        return self._model
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return dict(zip(self.tags, map(float, self._check().thresholds_)))
+
+    def transform(self, docs: Sequence[Analysed]) -> sparse.csr_matrix:
+        self._check()
+        return self._vectorizer.transform(docs)
+
+    def scores_analysed(self, docs: Sequence[Analysed]) -> np.ndarray:
+        return self._check().predict_proba(self.transform(docs))
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        return self.scores_analysed(self.analyse(texts))
+
+    def tag(
+        self,
+        texts: Sequence[str],
+        *,
+        threshold: float | None = None,
+        top_k: int | None = None,
+        explain: bool = False,
+    ) -> list[TagResult]:
+        return self.tag_analysed(self.analyse(texts), threshold=threshold, top_k=top_k, explain=explain)
+
+    def tag_analysed(
+        self,
+        docs: Sequence[Analysed],
+        *,
+        threshold: float | None = None,
+        top_k: int | None = None,
+        explain: bool = False,
+    ) -> list[TagResult]:
+        model = self._check()
+        if not docs:
+            return []
+        X = self.transform(docs)
+        scores = model.predict_proba(X)
+        limits = model.thresholds_ if threshold is None else threshold
+        passed = decide(scores, limits, exclusive=self.exclusive, top_k=top_k)
+        results = []
+        for i in range(len(docs)):
+            order = np.argsort(-scores[i])
+            tags = [self.tags[k] for k in order if passed[i, k]]
+            result = TagResult(tags, {t: round(float(s), 4) for t, s in zip(self.tags, scores[i])})
+            if explain:
+                result.explanations = {t: self._explain_row(X[i], self.tags.index(t)) for t in tags}
+            results.append(result)
+        return results
+
+    # -- explanations ----------------------------------------------------------------------------
+    def explain(self, text: str, tag: str, n: int = 10) -> dict[str, list[tuple[str, float]]]:
+        """The ``n`` morpheme features that raised ``tag``'s decision most, and the ``n`` that
+        lowered it most, each with its contribution (tf-idf value × weight)."""
+        if tag not in self.tags:
+            raise UnknownTag(tag, self.tags)
+        X = self.transform(self.analyse([text]))
+        return self._explain_row(X[0], self.tags.index(tag), n)
+
+    def _explain_row(self, row: sparse.csr_matrix, k: int, n: int = 10) -> dict[str, list[tuple[str, float]]]:
+        model = self._check()
+        if self._names is None:
+            self._names = feature_kinds(self._vectorizer)
+        row = row.tocsr()
+        contributions = row.data * model.coef_[k, row.indices]
+        items = [
+            (self._names[j][1], float(c))
+            for j, c in zip(row.indices, contributions)
+            if self._names[j][0] == MORPH and c != 0
+        ]
+        items.sort(key=lambda item: item[1])
+        up = [(f, round(c, 4)) for f, c in reversed(items[-n:]) if c > 0]
+        down = [(f, round(c, 4)) for f, c in items[:n] if c < 0]
+        return {"up": up, "down": down}
+
+    # -- persistence -----------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_names"] = None  # derived from the vectorizer; rebuilt on demand
+        return state
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-serialisable settings of this tagger."""
+        return {
+            "tags": self.tags,
+            "exclusive": self.exclusive,
+            "features": self.features.to_dict(),
+            "model_params": self.model_params,
+            "analyzer": {k: list(v) if isinstance(v, tuple) else v for k, v in self.analyzer.get_params().items()},
+        }
+
+    def save(self, directory: str | Path, metadata: dict[str, Any] | None = None) -> Path:
+        """Write ``model.joblib`` and ``metadata.json`` (hash, versions, settings, thresholds)."""
+        self._check()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        model_path = directory / MODEL_FILE
+        joblib.dump({"format": FORMAT, "tagger": self}, model_path, compress=3)
+        meta = dict(metadata or {})
+        meta.update(
+            {
+                "format": FORMAT,
+                "saved": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "sha256": sha256_file(model_path),
+                "versions": library_versions(),
+                "thresholds": self.thresholds,
+                **self.describe(),
+            }
+        )
+        (directory / METADATA_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Tagger:
+        """Load a saved tagger, refusing a file whose SHA-256 or library versions do not match."""
+        directory = Path(directory)
+        model_path, meta = directory / MODEL_FILE, read_metadata(directory)
+        if not model_path.is_file():
+            raise ModelNotFound(directory)
+        if meta.get("sha256") != sha256_file(model_path):
+            raise ModelIntegrityError(model_path, "SHA-256 does not match metadata.json (file changed or replaced)")
+        expected, actual = meta.get("versions", {}), library_versions()
+        wrong = [f"{k} {expected.get(k)} (here {v})" for k, v in actual.items() if expected.get(k) != v]
+        if wrong:
+            raise ModelIntegrityError(model_path, "saved with other library versions: " + ", ".join(wrong) + "; retrain it here")
+        payload = joblib.load(model_path)
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT or not isinstance(payload.get("tagger"), cls):
+            raise ModelIntegrityError(model_path, "not a ktag model of a known format")
+        return payload["tagger"]
+
+
+def read_metadata(directory: str | Path) -> dict[str, Any]:
+    path = Path(directory) / METADATA_FILE
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelNotFound(directory) from exc
+    except (OSError, ValueError) as exc:
+        raise ModelIntegrityError(path, f"unreadable metadata: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ModelIntegrityError(path, "metadata is not a JSON object")
+    return meta

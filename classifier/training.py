@@ -1,0 +1,154 @@
+"""Train from labelled files: resolve the taxonomy, read, analyse once, cross-validate, fit, store."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .data import LabelledDocument, Taxonomy, find_taxonomy, read_labelled, read_user_words
+from .evaluate import cross_validate
+from .exceptions import TrainingError
+from .features import Analysed, FeatureSettings
+from .registry import ModelRegistry
+from .tagger import Tagger
+from .tokenize import MorphemeAnalyzer
+
+DEFAULT_LABELS = Path("labels")
+
+
+@dataclass
+class Dataset:
+    """Labelled documents with their taxonomy and the user dictionary found beside them."""
+
+    documents: list[LabelledDocument]
+    taxonomy: Taxonomy
+    user_words: tuple[tuple[str, str], ...] = ()
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        return [d.full_text for d in self.documents]
+
+    @property
+    def tag_lists(self) -> list[tuple[str, ...]]:
+        return [d.tags for d in self.documents]
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the (id, text, tags) triples, independent of file order and layout."""
+        items = sorted((d.id, d.full_text, sorted(d.tags)) for d in self.documents)
+        return hashlib.sha256(json.dumps(items, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        counts = Counter(t for d in self.documents for t in d.tags)
+        return {
+            "sha256": self.fingerprint(),
+            "documents": len(self.documents),
+            "untagged": sum(1 for d in self.documents if not d.tags),
+            "tag_counts": {t: counts.get(t, 0) for t in self.taxonomy.ids},
+            "sources": self.sources,
+        }
+
+
+def load_dataset(
+    paths: Sequence[str | Path],
+    taxonomy_path: str | Path | None = None,
+    exclusive: bool | None = None,
+) -> Dataset:
+    """Read labelled files; the taxonomy is ``taxonomy_path``, else ``taxonomy.json`` beside the
+    data, else the tags found in the data (sorted)."""
+    found = Path(taxonomy_path) if taxonomy_path else find_taxonomy(paths)
+    taxonomy = Taxonomy.load(found) if found else None
+    documents = read_labelled(paths, taxonomy)
+    if taxonomy is None:
+        tags = sorted({t for d in documents for t in d.tags})
+        if not tags:
+            raise TrainingError("the labelled data carries no tags and no taxonomy was given")
+        taxonomy = Taxonomy.from_ids(tags)
+    if exclusive is not None:
+        taxonomy.exclusive = exclusive
+    return Dataset(documents, taxonomy, read_user_words(paths), [str(p) for p in paths])
+
+
+def make_factory(
+    taxonomy: Taxonomy,
+    user_words: tuple[tuple[str, str], ...] = (),
+    features: FeatureSettings | None = None,
+    model_params: dict[str, Any] | None = None,
+) -> Callable[[], Tagger]:
+    """A function that returns a fresh, unfitted tagger with these settings."""
+
+    def factory() -> Tagger:
+        return Tagger(
+            taxonomy.ids,
+            exclusive=taxonomy.exclusive,
+            features=features,
+            model_params=model_params,
+            analyzer=MorphemeAnalyzer(user_words=user_words),
+        )
+
+    return factory
+
+
+@dataclass
+class TrainResult:
+    version: str | None
+    tagger: Tagger
+    metrics: dict[str, Any] | None
+    dataset: Dataset
+
+
+def train(
+    dataset: Dataset,
+    registry: ModelRegistry | None = None,
+    *,
+    folds: int = 5,
+    features: FeatureSettings | None = None,
+    model_params: dict[str, Any] | None = None,
+    analysed: Sequence[Analysed] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Cross-validate (when there are enough documents), fit on everything and store a version."""
+    say = progress or (lambda _msg: None)
+    if not dataset.documents:
+        raise TrainingError("no training documents")
+    factory = make_factory(dataset.taxonomy, dataset.user_words, features, model_params)
+    tagger = factory()
+    say(f"analysing {len(dataset.documents)} documents")
+    docs = list(analysed) if analysed is not None else tagger.analyse(dataset.texts)
+    metrics = None
+    k = min(folds, len(docs))
+    if k >= 2:
+        say(f"{k}-fold cross-validation")
+        metrics, _ = cross_validate(factory, docs, dataset.tag_lists, folds=k)
+    say("fitting the final model")
+    tagger.fit_analysed(docs, dataset.tag_lists)
+    version = None
+    if registry is not None:
+        version = registry.save(
+            tagger,
+            {"taxonomy": dataset.taxonomy.to_dict(), "training": dataset.summary(), "metrics": metrics, "folds": k},
+        )
+    return TrainResult(version, tagger, metrics, dataset)
+
+
+def ensure_model(
+    registry: ModelRegistry,
+    labels: str | Path = DEFAULT_LABELS,
+    say: Callable[[str], None] | None = None,
+) -> str:
+    """The current version; with none yet, train the default model from ``labels`` first."""
+    current = registry.current()
+    if current is not None:
+        return current
+    labels = Path(labels)
+    if not labels.is_dir():
+        raise TrainingError(f"no model in {registry.root} and no {labels}/ folder to train the default one from")
+    if say:
+        say(f"no model in {registry.root} yet: training the default one from {labels}/ (seeds included)")
+    result = train(load_dataset([labels]), registry, progress=say)
+    assert result.version is not None
+    return result.version
