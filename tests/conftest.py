@@ -1,0 +1,66 @@
+"""Shared fixtures. Kiwi takes seconds to load, so analysers and fitted taggers are session-scoped."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from classifier.data import Taxonomy, read_labelled
+from classifier.tagger import Tagger
+from classifier.tokenize import MorphemeAnalyzer
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+MINI = DATA / "mini.jsonl"
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> MorphemeAnalyzer:
+    a = MorphemeAnalyzer()
+    a("워밍업 문장입니다.")
+    return a
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return Taxonomy.load(ROOT / "labels" / "taxonomy.json")
+
+
+@pytest.fixture(scope="session")
+def mini_docs(taxonomy: Taxonomy):
+    return read_labelled([MINI], taxonomy)
+
+
+@pytest.fixture(scope="session")
+def mini_tagger(taxonomy: Taxonomy, mini_docs) -> Tagger:
+    """A multi-label tagger fitted on the 40 short test documents."""
+    tagger = Tagger(taxonomy.ids, model_params={"min_examples": 3})
+    return tagger.fit([d.full_text for d in mini_docs], [d.tags for d in mini_docs])
+
+
+def ktag_executable() -> str:
+    found = shutil.which("ktag") or str(Path(sys.executable).parent / "ktag")
+    return found
+
+
+@pytest.fixture
+def run_ktag(tmp_path: Path):
+    """Run the installed ``ktag`` entry point with its own model directory, in ``tmp_path``."""
+    env = {**os.environ, "KTAG_MODELS": str(tmp_path / "models")}
+
+    def run(*args: str, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [ktag_executable(), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            cwd=cwd or tmp_path,
+            env=env,
+            timeout=600,
+        )
+
+    return run

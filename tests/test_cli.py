@@ -1,0 +1,141 @@
+"""The ``ktag`` commands, run through the installed entry point (a real process each)."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from classifier.cli import main
+
+from conftest import MINI, ROOT
+
+COMMANDS = ["train", "tag", "evaluate", "info"]
+
+
+@pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])
+def test_help_of_every_command(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    if command:
+        assert "Example:" in result.output
+
+
+def test_installed_entry_point_lists_commands(run_ktag):
+    result = run_ktag("--help")
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A working directory laid out like the repository: labels/ and seeds/."""
+    shutil.copytree(ROOT / "labels", tmp_path / "labels")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    return tmp_path
+
+
+def test_tag_without_a_model_trains_the_default_first(project, run_ktag):
+    result = run_ktag("tag", "seeds/")
+    assert result.returncode == 0, result.stderr
+    assert "training the default one" in result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in lines] == sorted(p.stem for p in (project / "seeds").glob("*.txt"))
+    for rec in lines:
+        assert set(rec) == {"id", "tags", "scores", "model"}
+        assert set(rec["scores"]) == {"healthcare-ai", "care-robots", "metaverse", "industry-policy"}
+    assert "industry-policy" in lines[0]["tags"]
+    version = lines[0]["model"]
+    assert (project / "models" / version / "model.joblib").is_file()
+    again = run_ktag("tag", "seeds/000_6c6e0d1f86d92d66.txt")
+    assert "training" not in again.stderr and json.loads(again.stdout)["model"] == version
+
+
+def test_train_tag_evaluate_info(tmp_path, run_ktag):
+    shutil.copy(MINI, tmp_path / "mini.jsonl")
+    shutil.copy(MINI.parent / "taxonomy.json", tmp_path / "taxonomy.json")
+    trained = run_ktag("train", "mini.jsonl", "--folds", "4")
+    assert trained.returncode == 0, trained.stderr
+    assert "macro avg" in trained.stdout and "hamming loss" in trained.stdout
+    version = trained.stdout.strip().splitlines()[-1].split()[1]
+
+    info = run_ktag("info", "--json")
+    meta = json.loads(info.stdout)
+    assert meta["version"] == version
+    assert meta["training"]["documents"] == 40
+    assert meta["metrics"]["macro"]["f1"] > 0
+    assert meta["taxonomy"]["tags"][0]["name"] == "의료·헬스케어 AI"
+    assert "threshold" in run_ktag("info").stdout
+
+    stdin = json.dumps({"id": "q1", "text": "요양원에 돌봄 로봇이 들어와 어르신을 돕는다."}, ensure_ascii=False)
+    tagged = run_ktag("tag", "--explain", "--top-k", "2", input=stdin)
+    assert tagged.returncode == 0, tagged.stderr
+    rec = json.loads(tagged.stdout)
+    assert rec["id"] == "q1" and rec["model"] == version and len(rec["tags"]) <= 2
+    assert set(rec["explain"]) == set(rec["tags"])
+
+    out = tmp_path / "out.csv"
+    assert run_ktag("tag", "mini.jsonl", "-o", str(out), "--threshold", "0.9").returncode == 0
+    with out.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 40 and rows[0]["model"] == version and "metaverse" in rows[0]
+
+    evaluated = run_ktag("evaluate", "mini.jsonl", "--folds", "4", "--json")
+    rep = json.loads(evaluated.stdout)
+    assert rep["documents"] == 40 and "hamming_loss" in rep
+    held = run_ktag("evaluate", "mini.jsonl", "--test", "mini.jsonl")
+    assert held.returncode == 0 and "micro avg" in held.stdout
+
+
+def test_exclusive_training_with_inferred_tags(tmp_path, run_ktag):
+    rows = [(i, text, tag) for tag, texts in {
+        "스포츠": ["축구 대표팀이 결승에 올랐다", "야구 경기에서 홈런이 나왔다", "농구 리그가 개막했다"],
+        "경제": ["주가가 크게 올랐다", "환율이 급등했다", "금리 인상이 발표됐다"],
+    }.items() for i, text in enumerate(texts)]
+    with (tmp_path / "news.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "text", "tags"])
+        writer.writerows([(f"{tag}{i}", text, tag) for i, text, tag in rows])
+    result = run_ktag("train", "news.csv", "--exclusive", "--folds", "2")
+    assert result.returncode == 0, result.stderr
+    assert "accuracy" in result.stdout and "confusion matrix" in result.stdout
+    tagged = json.loads(run_ktag("tag", input="축구 경기에서 우승했다").stdout)
+    assert len(tagged["tags"]) == 1 and set(tagged["scores"]) == {"경제", "스포츠"}
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["train", "missing.jsonl"], "no such file"),
+        (["train", "bad.jsonl"], "bad.jsonl:1: invalid JSON"),
+        (["tag", "missing.txt"], "no such file"),
+        (["info"], "no current model"),
+        (["evaluate", "bad.jsonl"], "bad.jsonl:1"),
+        (["tag", "--threshold", "2", "x"], "Invalid value"),
+    ],
+)
+def test_user_mistakes_give_one_line_and_no_traceback(tmp_path, run_ktag, args, message):
+    (tmp_path / "bad.jsonl").write_text("{oops\n", encoding="utf-8")
+    (tmp_path / "labels").mkdir()
+    result = run_ktag(*args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    if args[0] != "tag" or "--threshold" not in args:
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_training_data_leaves_models_untouched(tmp_path, run_ktag):
+    shutil.copy(MINI, tmp_path / "mini.jsonl")
+    shutil.copy(MINI.parent / "taxonomy.json", tmp_path / "taxonomy.json")
+    assert run_ktag("train", "mini.jsonl", "--folds", "2").returncode == 0
+    before = sorted(p.name for p in (tmp_path / "models").iterdir())
+    (tmp_path / "more.jsonl").write_text('{"id": "z", "text": "x", "tags": ["nope"]}\n', encoding="utf-8")
+    result = run_ktag("train", "mini.jsonl", "more.jsonl")
+    assert result.returncode == 1 and "unknown tag 'nope'" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == before

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from classifier.model import LinearTagModel, best_f1_threshold, decide
+
+
+def synthetic(n: int = 300, seed: int = 0):
+    """Two noisy features driving two tags; tag 1 is rare, so its best threshold is not 0.5."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    y0 = (X[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(int)
+    y1 = (X[:, 1] + 0.8 * rng.normal(size=n) > 1.4).astype(int)
+    return sparse.csr_matrix(X), np.c_[y0, y1]
+
+
+def test_best_f1_threshold_finds_the_cut():
+    scores = np.array([0.95, 0.9, 0.8, 0.35, 0.3, 0.1])
+    y = np.array([1, 1, 1, 1, 0, 0])
+    assert best_f1_threshold(scores, y) == pytest.approx(0.325)
+    assert best_f1_threshold(np.array([0.9, 0.2]), np.array([1, 0])) == pytest.approx(0.55)
+
+
+def test_best_f1_threshold_is_clipped():
+    assert best_f1_threshold(np.array([0.01, 0.005]), np.array([1, 0])) == 0.05
+
+
+def test_thresholds_are_tuned_per_tag_by_cross_validation():
+    X, Y = synthetic()
+    model = LinearTagModel(loss="log", C=1.0).fit(X, Y)
+    assert model.thresholds_.shape == (2,)
+    assert not np.allclose(model.thresholds_, 0.5)
+    scores = model.predict_proba(X)
+    assert scores.min() >= 0 and scores.max() <= 1
+    assert (model.predict(X) == (scores >= model.thresholds_)).all()
+
+
+def test_tags_with_too_few_examples_fall_back_to_half():
+    X, Y = synthetic()
+    Y[:, 1] = 0
+    Y[:3, 1] = 1
+    model = LinearTagModel(min_examples=5).fit(X, Y)
+    assert model.thresholds_[1] == 0.5
+    assert model.thresholds_[0] != 0.5
+
+
+def test_tiny_data_and_constant_tags_fit():
+    X = sparse.csr_matrix(np.eye(3))
+    Y = np.array([[1, 0], [1, 1], [1, 0]])
+    model = LinearTagModel().fit(X, Y)
+    assert (model.thresholds_ == 0.5).all()
+    scores = model.predict_proba(X)
+    assert (scores[:, 0] > 0.9).all()  # carried by every document
+
+
+@pytest.mark.parametrize("loss", ["hinge", "log"])
+def test_exclusive_mode_gives_one_tag_and_scores_summing_to_one(loss):
+    rng = np.random.default_rng(1)
+    centers = np.eye(3) * 3
+    labels = rng.integers(0, 3, 240)
+    X = sparse.csr_matrix(centers[labels] + rng.normal(size=(240, 3)))
+    Y = np.eye(3, dtype=int)[labels]
+    model = LinearTagModel(exclusive=True, loss=loss).fit(X, Y)
+    scores = model.predict_proba(X)
+    assert np.allclose(scores.sum(axis=1), 1)
+    pred = model.predict(X)
+    assert (pred.sum(axis=1) == 1).all()
+    assert (pred.argmax(axis=1) == labels).mean() > 0.9
+
+
+def test_stacked_scoring_equals_per_tag_estimators():
+    X, Y = synthetic()
+    model = LinearTagModel(loss="hinge").fit(X, Y)
+    from sklearn.svm import LinearSVC
+
+    svc = LinearSVC(C=model.C, random_state=0).fit(X, Y[:, 0])
+    assert np.allclose(model.decision_function(X)[:, 0], svc.decision_function(X), atol=1e-6)
+
+
+def test_decide_with_threshold_and_top_k():
+    scores = np.array([[0.9, 0.8, 0.7, 0.1]])
+    assert decide(scores, 0.5).tolist() == [[1, 1, 1, 0]]
+    assert decide(scores, 0.5, top_k=2).tolist() == [[1, 1, 0, 0]]
+    assert decide(scores, np.array([0.95, 0.5, 0.5, 0.05])).tolist() == [[0, 1, 1, 1]]
+    assert decide(scores, 0.0, exclusive=True).tolist() == [[1, 0, 0, 0]]
+    assert decide(scores, 0.95, exclusive=True).tolist() == [[0, 0, 0, 0]]
+
+
+def test_unknown_loss_is_refused():
+    X, Y = synthetic(40)
+    with pytest.raises(ValueError, match="loss"):
+        LinearTagModel(loss="squared").fit(X, Y)

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from classifier.exceptions import ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
+from classifier.tagger import METADATA_FILE, MODEL_FILE, Tagger
+
+CARE = "독거노인 가정에 돌봄 로봇을 보급해 어르신의 말벗이 되도록 했다."
+META = "메타버스 플랫폼에서 아바타로 가상 공연을 즐긴다."
+SPORT = "프로축구 결승전에서 원정팀이 승부차기 끝에 우승했다."
+
+
+def test_tags_unseen_documents(mini_tagger):
+    care, meta, sport = mini_tagger.tag([CARE, META, SPORT])
+    assert "care-robots" in care.tags
+    assert "metaverse" in meta.tags
+    assert sport.tags == []
+    for result in (care, meta, sport):
+        assert set(result.scores) == set(mini_tagger.tags)
+        assert all(0.0 <= s <= 1.0 for s in result.scores.values())
+    assert care.scores["care-robots"] > care.scores["metaverse"]
+
+
+def test_tags_are_ordered_by_score_and_limited(mini_tagger):
+    [result] = mini_tagger.tag([CARE + " " + META], threshold=0.0)
+    assert result.tags == sorted(result.scores, key=result.scores.get, reverse=True)
+    [top] = mini_tagger.tag([CARE + " " + META], threshold=0.0, top_k=1)
+    assert top.tags == result.tags[:1]
+
+
+def test_explain_names_the_morphemes(mini_tagger):
+    parts = mini_tagger.explain(CARE, "care-robots")
+    up = [m for m, _ in parts["up"]]
+    assert {"돌봄", "로봇"} & set(up)
+    assert all(w > 0 for _, w in parts["up"]) and all(w < 0 for _, w in parts["down"])
+    weights = [w for _, w in parts["up"]]
+    assert weights == sorted(weights, reverse=True)
+    [result] = mini_tagger.tag([CARE], explain=True)
+    assert set(result.explanations) == set(result.tags)
+
+
+def test_explain_unknown_tag(mini_tagger):
+    with pytest.raises(UnknownTag):
+        mini_tagger.explain(CARE, "sports")
+
+
+def test_unfitted_and_bad_training_input(taxonomy):
+    tagger = Tagger(taxonomy.ids)
+    with pytest.raises(NotFittedError):
+        tagger.tag(["아무 문장"])
+    with pytest.raises(UnknownTag):
+        tagger.fit(["문장"], [["nope"]])
+    with pytest.raises(TrainingError):
+        tagger.fit([], [])
+    with pytest.raises(TrainingError, match="exactly one tag"):
+        Tagger(["a", "b"], exclusive=True).fit(["하나", "둘"], [["a"], ["a", "b"]])
+
+
+def test_save_load_round_trip(mini_tagger, tmp_path):
+    mini_tagger.save(tmp_path / "m", {"note": "test"})
+    meta = json.loads((tmp_path / "m" / METADATA_FILE).read_text(encoding="utf-8"))
+    assert meta["note"] == "test" and meta["tags"] == mini_tagger.tags
+    assert set(meta["versions"]) == {"python", "scikit-learn", "kiwipiepy"}
+    assert len(meta["sha256"]) == 64
+    loaded = Tagger.load(tmp_path / "m")
+    assert np.allclose(loaded.scores([CARE, META]), mini_tagger.scores([CARE, META]))
+    assert loaded.thresholds == mini_tagger.thresholds
+
+
+def test_tampered_model_is_refused(mini_tagger, tmp_path):
+    mini_tagger.save(tmp_path / "m")
+    path = tmp_path / "m" / MODEL_FILE
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="SHA-256"):
+        Tagger.load(tmp_path / "m")
+
+
+def test_foreign_pickle_is_never_loaded(tmp_path, mini_tagger):
+    mini_tagger.save(tmp_path / "m")
+    # A pickle dropped in place of the model: its hash does not match, so it is never unpickled.
+    (tmp_path / "m" / MODEL_FILE).write_bytes(pickle.dumps({"format": 1, "tagger": "evil"}))
+    with pytest.raises(ModelIntegrityError):
+        Tagger.load(tmp_path / "m")
+
+
+def test_other_library_versions_are_refused(mini_tagger, tmp_path):
+    mini_tagger.save(tmp_path / "m")
+    meta_path = tmp_path / "m" / METADATA_FILE
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["versions"]["scikit-learn"] = "0.1"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelIntegrityError, match="scikit-learn 0.1"):
+        Tagger.load(tmp_path / "m")
+
+
+def test_missing_model_files(tmp_path):
+    with pytest.raises(ModelNotFound):
+        Tagger.load(tmp_path)
+    (tmp_path / METADATA_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelIntegrityError, match="unreadable metadata"):
+        Tagger.load(tmp_path)
+
+
+def test_exclusive_tagger_returns_one_tag(mini_docs, taxonomy):
+    docs = [d for d in mini_docs if d.tags]
+    tagger = Tagger(taxonomy.ids, exclusive=True, model_params={"min_examples": 3})
+    tagger.fit([d.text for d in docs], [d.tags for d in docs])
+    for result in tagger.tag([CARE, META, SPORT]):
+        assert len(result.tags) == 1
+        assert sum(result.scores.values()) == pytest.approx(1, abs=1e-3)
+    assert tagger.tag([META])[0].tags == ["metaverse"]
