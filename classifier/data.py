@@ -248,21 +248,35 @@ def _read_jsonl(path: Path) -> list[LabelledDocument]:
     return docs
 
 
+# Column names accepted besides id,text,tags (KLUE-YNAT ships index,title,label).
+_CSV_ALIASES = {"id": ("id", "index"), "tags": ("tags", "label", "labels"), "text": ("text", "title")}
+
+
+def _csv_columns(header: Sequence[str]) -> dict[str, str | None]:
+    columns: dict[str, str | None] = {}
+    for field_name, aliases in _CSV_ALIASES.items():
+        columns[field_name] = next((a for a in aliases if a in header), None)
+    # "title" is the text only when there is no text column; otherwise it is the title.
+    columns["title"] = "title" if columns["text"] == "text" and "title" in header else None
+    return columns
+
+
 def _read_csv(path: Path) -> list[LabelledDocument]:
     reader = csv.DictReader(io.StringIO(_decode(path), newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in ("id", "text", "tags") if c not in header]
+    columns = _csv_columns(reader.fieldnames or [])
+    missing = [name for name in ("id", "text", "tags") if columns[name] is None]
     if missing:
         raise LabelledDataError(path, f"CSV header must have id,text,tags (missing {', '.join(missing)})", 1)
+    id_col, text_col, tags_col, title_col = columns["id"], columns["text"], columns["tags"], columns["title"]
     docs = []
     try:
         for row in reader:
             number = reader.line_num
-            if None in row or any(row[c] is None for c in ("id", "text", "tags")):
+            if None in row or any(row[c] is None for c in (id_col, text_col, tags_col)):
                 raise LabelledDataError(path, "wrong number of fields", number)
-            tags = tuple(dict.fromkeys(t.strip() for t in row["tags"].split("|") if t.strip()))
-            title = row.get("title") or None
-            docs.append(_document(_doc_id(row["id"], path, number), row["text"], tags, title, path, number))
+            tags = tuple(dict.fromkeys(t.strip() for t in row[tags_col].split("|") if t.strip()))
+            title = row.get(title_col) or None if title_col else None
+            docs.append(_document(_doc_id(row[id_col], path, number), row[text_col], tags, title, path, number))
     except csv.Error as exc:
         raise LabelledDataError(path, f"malformed CSV: {exc}", reader.line_num) from exc
     return docs

@@ -2,6 +2,7 @@
 (multi-label) or accuracy and a confusion matrix (single-label)."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -89,24 +90,37 @@ def holdout(tagger: Tagger, docs: Sequence[Analysed], tag_lists: Sequence[Sequen
     return report(Y, Y_pred, tagger.tags, tagger.exclusive)
 
 
+def _width(text: str) -> int:
+    """Terminal columns: Korean (East Asian wide) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _ljust(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _rjust(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
+
+
 def format_report(rep: dict[str, Any], tags: Sequence[str] | None = None) -> str:
     """A console table of a report."""
     tags = list(tags or rep["per_tag"])
-    width = max([len("micro avg")] + [len(t) for t in tags])
-    lines = [f"{'tag':<{width}}  precision  recall     f1  support"]
+    width = max([len("micro avg")] + [_width(t) for t in tags])
+    lines = [f"{_ljust('tag', width)}  precision  recall     f1  support"]
     for t in tags:
         m = rep["per_tag"][t]
-        lines.append(f"{t:<{width}}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:5.3f}  {m['support']:7d}")
+        lines.append(f"{_ljust(t, width)}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:5.3f}  {m['support']:7d}")
     for avg in ("micro", "macro"):
         m = rep[avg]
-        lines.append(f"{avg + ' avg':<{width}}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:5.3f}  {rep['documents']:7d}")
+        lines.append(f"{_ljust(avg + ' avg', width)}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:5.3f}  {rep['documents']:7d}")
     if "accuracy" in rep:
         lines.append(f"accuracy {rep['accuracy']:.3f}")
         lines.append("confusion matrix (rows: true, columns: predicted)")
-        cell = max(6, max(len(t) for t in tags) + 1)
-        lines.append(" " * (width + 2) + "".join(f"{t[:cell - 1]:>{cell}}" for t in tags))
+        cell = max(7, max(_width(t) for t in tags) + 1)
+        lines.append(" " * (width + 2) + "".join(_rjust(t, cell) for t in tags))
         for t, row in zip(tags, rep["confusion"]):
-            lines.append(f"{t:<{width}}  " + "".join(f"{v:>{cell}d}" for v in row))
+            lines.append(f"{_ljust(t, width)}  " + "".join(f"{v:>{cell}d}" for v in row))
     else:
         lines.append(f"hamming loss {rep['hamming_loss']:.4f}")
     return "\n".join(lines)

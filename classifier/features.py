@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
@@ -62,6 +63,12 @@ class FeatureSettings:
 def build_features(settings: FeatureSettings | None = None) -> FeatureUnion:
     """An unfitted transformer from ``Analysed`` documents to a sparse TF-IDF matrix."""
     s = settings or FeatureSettings()
+    common: dict[str, Any] = {
+        "min_df": s.min_df,
+        "max_df": s.max_df,
+        "sublinear_tf": s.sublinear_tf,
+        "max_features": s.max_features,
+    }
     parts: list[tuple[str, TfidfVectorizer]] = [
         (
             MORPH,
@@ -71,10 +78,7 @@ def build_features(settings: FeatureSettings | None = None) -> FeatureUnion:
                 token_pattern=None,
                 lowercase=False,
                 ngram_range=s.ngram_range,
-                min_df=s.min_df,
-                max_df=s.max_df,
-                sublinear_tf=s.sublinear_tf,
-                max_features=s.max_features,
+                **common,
             ),
         )
     ]
@@ -87,15 +91,24 @@ def build_features(settings: FeatureSettings | None = None) -> FeatureUnion:
                     analyzer="char_wb",
                     preprocessor=_text_of,
                     ngram_range=s.char_ngrams,
-                    min_df=s.min_df,
-                    max_df=s.max_df,
-                    sublinear_tf=s.sublinear_tf,
-                    max_features=s.max_features,
+                    **common,
                 ),
             )
         )
         weights[CHAR] = s.char_weight
     return FeatureUnion(parts, transformer_weights=weights)
+
+
+def transform(union: FeatureUnion, docs: list[Analysed]) -> sparse.csr_matrix:
+    """``union.transform(docs)`` without FeatureUnion's per-call dispatch overhead (~0.5 ms),
+    which matters when the service tags one document per request."""
+    weights = union.transformer_weights or {}
+    blocks = []
+    for name, vectorizer in union.transformer_list:
+        block = vectorizer.transform(docs)
+        weight = weights.get(name, 1.0)
+        blocks.append(block * weight if weight != 1.0 else block)
+    return sparse.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
 
 
 def feature_kinds(union: FeatureUnion) -> list[tuple[str, str]]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -83,7 +82,7 @@ def _text_file(path: Path, doc_id: str) -> InputDocument:
     return _checked(doc_id, text, None, str(path))
 
 
-def _jsonl(fh: IO[str], name: str) -> Iterator[InputDocument]:
+def _jsonl(fh: IO[str] | _Chained, name: str) -> Iterator[InputDocument]:
     with fh:
         number = 0
         try:
@@ -120,11 +119,34 @@ def _csv(fh: IO[str], name: str) -> Iterator[InputDocument]:
 
 
 def _read_stdin(stream: IO[str]) -> Iterator[InputDocument]:
+    """JSONL is streamed line by line; plain text is one document."""
     try:
-        data = stream.read()
+        head: list[str] = []
+        for line in stream:
+            head.append(line)
+            if line.strip():
+                break
+        if head and head[-1].lstrip().startswith("{"):
+            yield from _jsonl(_Chained(head, stream), "<stdin>")
+            return
+        data = "".join(head) + stream.read()
     except UnicodeDecodeError as exc:
         raise InputError("<stdin>", "not valid UTF-8") from exc
-    if data.lstrip().startswith("{"):
-        yield from _jsonl(io.StringIO(data), "<stdin>")
-    else:
-        yield _checked("stdin", data, None, "<stdin>")
+    yield _checked("stdin", data, None, "<stdin>")
+
+
+class _Chained:
+    """Lines already read, then the rest of a stream; usable where ``_jsonl`` wants a file."""
+
+    def __init__(self, head: list[str], rest: IO[str]) -> None:
+        self.head, self.rest = head, rest
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.head
+        yield from self.rest
+
+    def __enter__(self) -> _Chained:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None

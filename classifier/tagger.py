@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from .exceptions import ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
-from .features import MORPH, Analysed, FeatureSettings, build_features, feature_kinds
+from .features import MORPH, Analysed, FeatureSettings, build_features, feature_kinds, transform
 from .model import LinearTagModel, decide
 from .tokenize import MorphemeAnalyzer
 
@@ -133,7 +133,7 @@ class Tagger:
 
     def transform(self, docs: Sequence[Analysed]) -> sparse.csr_matrix:
         self._check()
-        return self._vectorizer.transform(docs)
+        return transform(self._vectorizer, list(docs))
 
     def scores_analysed(self, docs: Sequence[Analysed]) -> np.ndarray:
         return self._check().predict_proba(self.transform(docs))
@@ -190,7 +190,7 @@ class Tagger:
         if self._names is None:
             self._names = feature_kinds(self._vectorizer)
         row = row.tocsr()
-        contributions = row.data * model.coef_[k, row.indices]
+        contributions = row.data * model.weights_[row.indices, k]
         items = [
             (self._names[j][1], float(c))
             for j, c in zip(row.indices, contributions)

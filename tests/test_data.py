@@ -59,6 +59,23 @@ def test_csv_with_pipe_separated_tags(tmp_path):
     assert [(d.id, d.text, d.tags) for d in docs] == [("1", "본문, 쉼표 포함", ("a", "b")), ("2", "다른 본문", ())]
 
 
+def test_csv_with_ynat_column_names(tmp_path):
+    f = tmp_path / "ynat.csv"
+    f.write_text("index,title,label\n0,인천→핀란드 항공기 결항,세계\n1,류현진 시즌 10승,스포츠\n", encoding="utf-8")
+    docs = read_labelled([f])
+    assert [(d.id, d.text, d.tags, d.title) for d in docs] == [
+        ("0", "인천→핀란드 항공기 결항", ("세계",), None),
+        ("1", "류현진 시즌 10승", ("스포츠",), None),
+    ]
+
+
+def test_csv_title_column_beside_text(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("id,title,text,tags\n1,제목,본문,a\n", encoding="utf-8")
+    [doc] = read_labelled([f], TAX)
+    assert (doc.title, doc.text, doc.full_text) == ("제목", "본문", "제목\n본문")
+
+
 def test_folder_of_tag_folders(tmp_path):
     for tag, name, text in [("a", "x1", "에이 문서"), ("b", "x2", "비 문서"), ("b", "x3", "또 비 문서")]:
         (tmp_path / tag).mkdir(exist_ok=True)
