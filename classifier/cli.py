@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from .evaluate import cross_validate, format_report, holdout
 from .exceptions import KtagError
 from .inputs import check_inputs, iter_documents
 from .registry import ModelRegistry, default_models_dir
+from .store import DB_FILE, LabelStore, import_files
 from .training import DEFAULT_LABELS, ensure_model, load_dataset, make_factory, train
 
 
@@ -69,7 +71,7 @@ def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool
     Example: ktag train labels/ --folds 5
     """
     dataset = load_dataset(list(labelled) or [DEFAULT_LABELS], taxonomy, exclusive)
-    result = train(dataset, _registry(models), folds=folds, progress=_stderr)
+    result = train(dataset, _registry(models), folds=folds, progress=lambda message, _fraction: _stderr(message))
     if as_json:
         click.echo(json.dumps({"version": result.version, "metrics": result.metrics}, ensure_ascii=False))
         return
@@ -135,6 +137,73 @@ def evaluate_cmd(labelled: tuple[Path, ...], folds: int, test_file: Path | None,
         click.echo(json.dumps(rep, ensure_ascii=False))
     else:
         click.echo(format_report(rep, dataset.taxonomy.ids))
+
+
+def _data_dir(data: Path | None) -> Path:
+    return data or Path(os.environ.get("KTAG_DATA") or "var")
+
+
+data_option = click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Label store folder (default: $KTAG_DATA or ./var).",
+)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to bind.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--dev", is_flag=True, help="Flask's debug server instead of gunicorn (one process).")
+@click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels for the default model and for an empty store.")
+@data_option
+@models_option
+def serve_cmd(host: str, port: int, workers: int, dev: bool, labels: Path, data: Path | None, models: Path | None) -> None:
+    """Run the HTTP service (API under /v1), training the default model first if there is none.
+
+    Settings come from KTAG_* variables or a KTAG_CONFIG file (see the README).
+
+    Example: KTAG_TOKENS=alice:s3cret ktag serve --port 8000 --workers 2
+    """
+    from service.server import serve, serve_dev
+
+    registry = _registry(models)
+    ensure_model(registry, labels, _stderr)
+    config = {"DATA": str(_data_dir(data)), "MODELS": str(registry.root), "LABELS": str(labels)}
+    if dev:
+        serve_dev(host, port, config)
+    else:
+        serve(host, port, workers, config)
+
+
+@main.command("import")
+@click.argument("labelled", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON whose new tags are added first.")
+@click.option("--who", default="cli", show_default=True, help="Name recorded in the edit history.")
+@data_option
+def import_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, who: str, data: Path | None) -> None:
+    """Add labelled files (JSONL, CSV, folders) to the label store, all or nothing.
+
+    Example: ktag import more-labels.jsonl --data var
+    """
+    counts = import_files(LabelStore(_data_dir(data)), list(labelled), taxonomy, who)
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@main.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@data_option
+def export_cmd(folder: Path, data: Path | None) -> None:
+    """Write the label store as taxonomy.json + documents.jsonl, which 'ktag train' reads.
+
+    Example: ktag export exported/ && ktag train exported/
+    """
+    store_dir = _data_dir(data)
+    if not (store_dir / DB_FILE).is_file():
+        raise click.ClickException(f"no label store in {store_dir}")
+    count = LabelStore(store_dir).export(folder)
+    click.echo(f"{count} documents written to {folder}")
 
 
 @main.command("info")

@@ -19,6 +19,8 @@ from .exceptions import LabelledDataError, TaxonomyError, UnknownTag
 TAXONOMY_FILE = "taxonomy.json"
 USER_DICT_FILE = "userdict.txt"
 LABELLED_SUFFIXES = (".jsonl", ".csv")
+# Optional JSONL fields kept with a document (the label store writes and reads them back).
+EXTRA_FIELDS = ("source", "created", "updated")
 _TAG_ID = re.compile(r"^[^\s/\\|,\x00-\x1f]{1,64}$")
 _DOC_ID = re.compile(r"^[^\s/\\\x00-\x1f]{1,200}$")
 
@@ -111,12 +113,13 @@ class LabelledDocument:
     text: str
     tags: tuple[str, ...]
     title: str | None = None
-    source: str = ""
+    file: str = ""
     line: int | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def location(self) -> str:
-        return f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
 
     @property
     def full_text(self) -> str:
@@ -244,7 +247,8 @@ def _read_jsonl(path: Path) -> list[LabelledDocument]:
             text = record["text"]
         else:
             raise LabelledDataError(path, "missing text: give 'text' or 'path' (a string)", number)
-        docs.append(_document(doc_id, text, tags, title, path, number))
+        extra = {k: record[k] for k in EXTRA_FIELDS if isinstance(record.get(k), str)}
+        docs.append(_document(doc_id, text, tags, title, path, number, extra))
     return docs
 
 
@@ -293,10 +297,18 @@ def _read_tag_folder(folder: Path) -> list[LabelledDocument]:
     return docs
 
 
-def _document(doc_id: str, text: str, tags: tuple[str, ...], title: str | None, path: Path, line: int | None) -> LabelledDocument:
+def _document(
+    doc_id: str,
+    text: str,
+    tags: tuple[str, ...],
+    title: str | None,
+    path: Path,
+    line: int | None,
+    extra: dict[str, str] | None = None,
+) -> LabelledDocument:
     if not text.strip():
         raise LabelledDataError(path, f"missing text for document {doc_id!r}", line)
-    return LabelledDocument(doc_id, text, tags, title, str(path), line)
+    return LabelledDocument(doc_id, text, tags, title, str(path), line, extra or {})
 
 
 def _validate(docs: list[LabelledDocument], taxonomy: Taxonomy | None) -> list[LabelledDocument]:
@@ -305,16 +317,29 @@ def _validate(docs: list[LabelledDocument], taxonomy: Taxonomy | None) -> list[L
     for doc in docs:
         for tag in doc.tags:
             if taxonomy is not None and tag not in taxonomy:
-                raise LabelledDataError(doc.source, str(UnknownTag(tag, taxonomy.ids)), doc.line)
+                raise LabelledDataError(doc.file, str(UnknownTag(tag, taxonomy.ids)), doc.line)
             if not valid_tag_id(tag):
-                raise LabelledDataError(doc.source, f"invalid tag id {tag!r}", doc.line)
+                raise LabelledDataError(doc.file, f"invalid tag id {tag!r}", doc.line)
         earlier = seen.get(doc.id)
         if earlier is None:
             seen[doc.id] = doc
             unique.append(doc)
             continue
         if set(earlier.tags) != set(doc.tags):
-            raise LabelledDataError(doc.source, f"duplicate id {doc.id!r} with other tags than at {earlier.location}", doc.line)
+            raise LabelledDataError(doc.file, f"duplicate id {doc.id!r} with other tags than at {earlier.location}", doc.line)
         if earlier.full_text != doc.full_text:
-            raise LabelledDataError(doc.source, f"duplicate id {doc.id!r} with another text than at {earlier.location}", doc.line)
+            raise LabelledDataError(doc.file, f"duplicate id {doc.id!r} with another text than at {earlier.location}", doc.line)
     return unique
+
+
+def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
+    """Write labelled records (``id``, ``text``, ``tags``, …) as JSONL, atomically; returns the count."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            count += 1
+    tmp.replace(path)
+    return count

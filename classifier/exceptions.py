@@ -88,3 +88,75 @@ class TrainingError(KtagError):
     """Training data that cannot produce a model (no documents, no tags...)."""
 
     code = "training"
+
+
+class DocumentNotFound(KtagError):
+    code = "document_not_found"
+
+    def __init__(self, doc_id: str) -> None:
+        self.doc_id = doc_id
+        super().__init__(f"no document {doc_id!r}")
+
+
+class DocumentExists(KtagError):
+    code = "document_exists"
+
+    def __init__(self, doc_id: str) -> None:
+        self.doc_id = doc_id
+        super().__init__(f"document {doc_id!r} already exists")
+
+
+class TagExists(KtagError):
+    code = "tag_exists"
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        super().__init__(f"tag {tag!r} already exists")
+
+
+class TagInUse(KtagError):
+    code = "tag_in_use"
+
+    def __init__(self, tag: str, count: int) -> None:
+        self.tag, self.count = tag, count
+        super().__init__(
+            f"tag {tag!r} is used by {count} document(s): give 'migrate_to' (another tag) or 'drop' (true) to delete it"
+        )
+
+
+class PreconditionFailed(KtagError):
+    """A write whose If-Match names a revision that is no longer current."""
+
+    code = "precondition_failed"
+
+    def __init__(self, doc_id: str, expected: str, actual: str) -> None:
+        self.doc_id = doc_id
+        super().__init__(f"document {doc_id!r} changed (If-Match {expected}, current {actual}); reload and retry")
+
+
+class InvalidValue(KtagError):
+    """A field with a value the store cannot accept (bad id, empty text, wrong type…)."""
+
+    code = "invalid"
+
+
+class TextTooLong(KtagError):
+    code = "text_too_long"
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"text has {length} characters; the limit is {limit}")
+
+
+class JobConflict(KtagError):
+    code = "job_running"
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(f"a training job is already running: {job_id}")
+
+
+class JobNotFound(KtagError):
+    code = "job_not_found"
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job {job_id!r}")

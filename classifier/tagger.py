@@ -21,7 +21,8 @@ from .tokenize import MorphemeAnalyzer
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
-FORMAT = 1
+# Bumped whenever the pickled classes change shape: an older file is refused before unpickling.
+FORMAT = 2
 
 
 @dataclass
@@ -247,6 +248,8 @@ class Tagger:
             raise ModelNotFound(directory)
         if meta.get("sha256") != sha256_file(model_path):
             raise ModelIntegrityError(model_path, "SHA-256 does not match metadata.json (file changed or replaced)")
+        if meta.get("format") != FORMAT:
+            raise ModelIntegrityError(model_path, f"model format {meta.get('format')} is not {FORMAT} (saved by another ktag); retrain it")
         expected, actual = meta.get("versions", {}), library_versions()
         wrong = [f"{k} {expected.get(k)} (here {v})" for k, v in actual.items() if expected.get(k) != v]
         if wrong:

@@ -32,6 +32,16 @@ def kiwi_threads() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def use_single_thread() -> None:
+    """From now on build single-threaded Kiwis in this process, dropping any built so far.
+
+    For a process about to fork workers (gunicorn ``--preload``): a pooled Kiwi inherited by a
+    child waits at exit for pool threads that did not survive the fork, and the child hangs."""
+    os.environ["KTAG_KIWI_THREADS"] = "0"
+    with _lock:
+        _kiwis.clear()
+
+
 def get_kiwi(user_words: tuple[tuple[str, str], ...] = ()) -> tuple[Any, bool]:
     """This process's Kiwi for ``user_words``, and whether its thread pool is usable here.
 

@@ -109,28 +109,39 @@ def train(
     features: FeatureSettings | None = None,
     model_params: dict[str, Any] | None = None,
     analysed: Sequence[Analysed] | None = None,
-    progress: Callable[[str], None] | None = None,
+    activate: bool = True,
+    progress: Callable[[str, float], None] | None = None,
 ) -> TrainResult:
-    """Cross-validate (when there are enough documents), fit on everything and store a version."""
-    say = progress or (lambda _msg: None)
+    """Cross-validate (when there are enough documents), fit on everything and store a version.
+
+    ``progress(message, fraction)`` is called as the work advances (fraction in [0, 1])."""
+    say = progress or (lambda _msg, _fraction: None)
     if not dataset.documents:
         raise TrainingError("no training documents")
     factory = make_factory(dataset.taxonomy, dataset.user_words, features, model_params)
     tagger = factory()
-    say(f"analysing {len(dataset.documents)} documents")
+    say(f"analysing {len(dataset.documents)} documents", 0.0)
     docs = list(analysed) if analysed is not None else tagger.analyse(dataset.texts)
     metrics = None
     k = min(folds, len(docs))
     if k >= 2:
-        say(f"{k}-fold cross-validation")
-        metrics, _ = cross_validate(factory, docs, dataset.tag_lists, folds=k)
-    say("fitting the final model")
+        say(f"{k}-fold cross-validation", 0.3)
+        metrics, _ = cross_validate(
+            factory,
+            docs,
+            dataset.tag_lists,
+            folds=k,
+            progress=lambda done, total: say(f"cross-validation fold {done}/{total}", 0.3 + 0.55 * done / total),
+        )
+    say("fitting the final model", 0.85)
     tagger.fit_analysed(docs, dataset.tag_lists)
     version = None
     if registry is not None:
+        say("saving the model", 0.95)
         version = registry.save(
             tagger,
             {"taxonomy": dataset.taxonomy.to_dict(), "training": dataset.summary(), "metrics": metrics, "folds": k},
+            activate=activate,
         )
     return TrainResult(version, tagger, metrics, dataset)
 
@@ -149,6 +160,6 @@ def ensure_model(
         raise TrainingError(f"no model in {registry.root} and no {labels}/ folder to train the default one from")
     if say:
         say(f"no model in {registry.root} yet: training the default one from {labels}/ (seeds included)")
-    result = train(load_dataset([labels]), registry, progress=say)
+    result = train(load_dataset([labels]), registry, progress=(lambda msg, _f: say(msg)) if say else None)
     assert result.version is not None
     return result.version

@@ -62,3 +62,15 @@ def test_usable_as_scikit_learn_tokenizer(analyzer):
     names = set(vec.get_feature_names_out())
     assert {"돌봄", "로봇", "어르신", "돕다", "메타버스", "플랫폼"} <= names
     assert X.shape[0] == 2
+
+
+def test_single_thread_mode_rebuilds_kiwi(monkeypatch):
+    from classifier import tokenize
+
+    monkeypatch.setenv("KTAG_KIWI_THREADS", "2")
+    pooled, usable = get_kiwi((("임시단어", "NNP"),))
+    assert usable
+    tokenize.use_single_thread()
+    single, usable = get_kiwi((("임시단어", "NNP"),))
+    assert single is not pooled and not usable
+    assert MorphemeAnalyzer(user_words=(("임시단어", "NNP"),)).analyze_many(["임시단어가 있다"]) == [["임시단어", "있다"]]

@@ -1,0 +1,356 @@
+"""The JSON API under ``/v1``: tagging, the taxonomy, documents, training and model versions."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from classifier.data import TagDef
+from classifier.exceptions import InvalidValue, ModelNotFound, TextTooLong
+from classifier.jobs import JobBook, launch
+
+from .auth import require_read, require_write
+from .errors import BadRequest, NotReady, TooLarge, UnsupportedMediaType
+
+bp = Blueprint("api", __name__, url_prefix="/v1")
+
+
+def services() -> Any:
+    return current_app.extensions["ktag"]
+
+
+# -- request helpers -----------------------------------------------------------------------------
+def json_body() -> dict[str, Any]:
+    """The request's JSON object: 415 for another content type, 413 when too large, 400 for
+    invalid UTF-8, malformed JSON or a body that is not an object."""
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise UnsupportedMediaType(f"expected Content-Type: application/json, got {request.mimetype or 'none'}")
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise TooLarge(f"request body over {current_app.config['MAX_CONTENT_LENGTH']} bytes") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"request body is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(body, dict):
+        raise BadRequest("expected a JSON object")
+    return body
+
+
+def only(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise InvalidValue(f"unknown field(s): {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})")
+    return body
+
+
+def typed(body: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+    value = body.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))):
+        raise InvalidValue(f"'{key}' has the wrong type")
+    return value
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidValue(f"query parameter '{name}' must be an integer from {low} to {high}")
+    return int(raw)
+
+
+def query_bool(name: str) -> bool:
+    raw = request.args.get(name, "").lower()
+    if raw not in ("", "0", "1", "true", "false"):
+        raise InvalidValue(f"query parameter '{name}' must be true or false")
+    return raw in ("1", "true")
+
+
+def with_etag(payload: Any, etag: str, status: int = 200) -> Response:
+    response = jsonify(payload)
+    response.status_code = status
+    response.headers["ETag"] = etag
+    return response
+
+
+# -- tagging -------------------------------------------------------------------------------------
+def _check_text(doc: Any, where: str) -> tuple[str, str | None, str | None]:
+    if not isinstance(doc, dict):
+        raise InvalidValue(f"{where}: expected an object")
+    only(doc, {"id", "text", "title"})
+    text, title, doc_id = doc.get("text"), doc.get("title"), doc.get("id")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidValue(f"{where}: 'text' must be a non-empty string")
+    limit = current_app.config["MAX_TEXT_CHARS"]
+    if len(text) > limit:
+        raise TextTooLong(len(text), limit)
+    if title is not None and not isinstance(title, str):
+        raise InvalidValue(f"{where}: 'title' must be a string")
+    if doc_id is not None and not isinstance(doc_id, (str, int)):
+        raise InvalidValue(f"{where}: 'id' must be a string")
+    return (f"{title}\n{text}" if title else text), title, None if doc_id is None else str(doc_id)
+
+
+@bp.post("/tag")
+def tag() -> Response:
+    require_read()
+    body = only(json_body(), {"text", "title", "documents", "threshold", "top_k", "explain"})
+    threshold = typed(body, "threshold", (int, float))
+    if threshold is not None and not 0 <= threshold <= 1:
+        raise InvalidValue("'threshold' must be between 0 and 1")
+    top_k = typed(body, "top_k", int)
+    if top_k is not None and top_k < 1:
+        raise InvalidValue("'top_k' must be at least 1")
+    explain = typed(body, "explain", bool, False)
+    if "documents" in body:
+        if "text" in body or "title" in body:
+            raise InvalidValue("give 'text' or 'documents', not both")
+        docs = typed(body, "documents", list)
+        if not docs:
+            raise InvalidValue("'documents' must be a non-empty list")
+        if len(docs) > current_app.config["MAX_DOCUMENTS"]:
+            raise TooLarge(f"{len(docs)} documents; at most {current_app.config['MAX_DOCUMENTS']} per request")
+        checked = [_check_text(d, f"documents[{i}]") for i, d in enumerate(docs)]
+    else:
+        checked = [_check_text({k: body[k] for k in ("text", "title") if k in body}, "body")]
+    try:
+        version, tagger = services().holder.get()
+    except ModelNotFound:
+        raise NotReady("no model is loaded yet; train one (POST /v1/train) and retry") from None
+    results = tagger.tag([c[0] for c in checked], threshold=threshold, top_k=top_k, explain=explain)
+    out = []
+    for (_, _, doc_id), result in zip(checked, results):
+        item: dict[str, Any] = {"tags": result.tags, "scores": result.scores}
+        if doc_id is not None:
+            item["id"] = doc_id
+        if explain:
+            item["explain"] = {
+                t: {side: [{"morpheme": m, "weight": w} for m, w in parts] for side, parts in sides.items()}
+                for t, sides in result.explanations.items()
+            }
+        out.append(item)
+    thresholds = tagger.thresholds
+    if "documents" in body:
+        return jsonify({"model": version, "thresholds": thresholds, "results": out})
+    return jsonify({"model": version, "thresholds": thresholds, **out[0]})
+
+
+# -- taxonomy ------------------------------------------------------------------------------------
+def _tag_json(tag: TagDef, counts: dict[str, int]) -> dict[str, Any]:
+    return {**tag.to_dict(), "keywords": list(tag.keywords), "documents": counts.get(tag.id, 0)}
+
+
+@bp.get("/tags")
+def list_tags() -> Response:
+    require_read()
+    store = services().store
+    taxonomy, counts = store.taxonomy(), store.tag_counts()
+    return jsonify({"exclusive": taxonomy.exclusive, "tags": [_tag_json(t, counts) for t in taxonomy.tags]})
+
+
+def _keywords(body: dict[str, Any]) -> list[str] | None:
+    keywords = typed(body, "keywords", list)
+    if keywords is not None and not all(isinstance(k, str) for k in keywords):
+        raise InvalidValue("'keywords' must be a list of strings")
+    return keywords
+
+
+@bp.post("/tags")
+def add_tag() -> Response:
+    who = require_write()
+    body = only(json_body(), {"id", "name", "description", "keywords"})
+    tag_id = typed(body, "id", str)
+    if tag_id is None:
+        raise InvalidValue("'id' is required")
+    tag = TagDef(tag_id, typed(body, "name", str, ""), typed(body, "description", str, ""), tuple(_keywords(body) or ()))
+    services().store.add_tag(tag, who)
+    response = jsonify(_tag_json(tag, {}))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.list_tags") + f"#{tag.id}"
+    return response
+
+
+@bp.patch("/tags/<tag_id>")
+def edit_tag(tag_id: str) -> Response:
+    who = require_write()
+    body = only(json_body(), {"id", "name", "description", "keywords"})
+    store = services().store
+    tag = store.update_tag(
+        tag_id,
+        who,
+        new_id=typed(body, "id", str),
+        name=typed(body, "name", str),
+        description=typed(body, "description", str),
+        keywords=_keywords(body),
+    )
+    return jsonify(_tag_json(tag, store.tag_counts()))
+
+
+@bp.post("/tags/<tag_id>/merge")
+def merge_tag(tag_id: str) -> Response:
+    who = require_write()
+    body = only(json_body(), {"into"})
+    into = typed(body, "into", str)
+    if into is None:
+        raise InvalidValue("'into' (the tag that absorbs this one) is required")
+    moved = services().store.merge_tags(tag_id, into, who)
+    return jsonify({"merged": tag_id, "into": into, "documents": moved})
+
+
+@bp.delete("/tags/<tag_id>")
+def delete_tag(tag_id: str) -> Response:
+    who = require_write()
+    migrate_to = request.args.get("migrate_to") or None
+    drop = query_bool("drop")
+    if migrate_to and drop:
+        raise InvalidValue("give 'migrate_to' or 'drop', not both")
+    changed = services().store.delete_tag(tag_id, who, migrate_to=migrate_to, drop=drop)
+    return jsonify({"deleted": tag_id, "documents": changed, "migrate_to": migrate_to, "dropped": drop})
+
+
+# -- documents -----------------------------------------------------------------------------------
+DOC_FIELDS = {"title", "text", "source", "tags"}
+
+
+@bp.get("/documents")
+def list_documents() -> Response:
+    require_read()
+    page = services().store.list(
+        page=query_int("page", 1, 1, 10**9),
+        per_page=query_int("per_page", 20, 1, 100),
+        tag=request.args.get("tag") or None,
+        untagged=query_bool("untagged"),
+        q=request.args.get("q") or None,
+    )
+    items = []
+    for d in page.items:
+        item = d.to_dict()
+        item["excerpt"] = item.pop("text")[:200]
+        items.append(item)
+    return jsonify({"items": items, "total": page.total, "page": page.page, "per_page": page.per_page})
+
+
+@bp.post("/documents")
+def create_document() -> Response:
+    who = require_write()
+    body = only(json_body(), DOC_FIELDS | {"id"})
+    doc = services().store.create(body, who)
+    response = with_etag(doc.to_dict(), doc.etag, 201)
+    response.headers["Location"] = url_for("api.get_document", doc_id=doc.id)
+    return response
+
+
+@bp.get("/documents/<doc_id>")
+def get_document(doc_id: str) -> Response:
+    require_read()
+    doc = services().store.get(doc_id)
+    return with_etag(doc.to_dict(), doc.etag)
+
+
+@bp.put("/documents/<doc_id>")
+def replace_document(doc_id: str) -> Response:
+    who = require_write()
+    body = only(json_body(), DOC_FIELDS)
+    doc = services().store.update(doc_id, body, who, if_match=request.headers.get("If-Match"), replace=True)
+    return with_etag(doc.to_dict(), doc.etag)
+
+
+@bp.patch("/documents/<doc_id>")
+def patch_document(doc_id: str) -> Response:
+    who = require_write()
+    body = only(json_body(), DOC_FIELDS | {"add_tags", "remove_tags"})
+    store, if_match = services().store, request.headers.get("If-Match")
+    if "add_tags" in body or "remove_tags" in body:
+        if "tags" in body:
+            raise InvalidValue("give 'tags' or 'add_tags'/'remove_tags', not both")
+        fields = {k: body[k] for k in body if k in DOC_FIELDS}
+        if fields:
+            raise InvalidValue("'add_tags'/'remove_tags' cannot be combined with other fields")
+        add, remove = typed(body, "add_tags", list, []), typed(body, "remove_tags", list, [])
+        if not all(isinstance(t, str) for t in [*add, *remove]):
+            raise InvalidValue("'add_tags' and 'remove_tags' must be lists of tag ids")
+        doc = store.edit_tags(doc_id, who, add=add, remove=remove, if_match=if_match)
+    else:
+        doc = store.update(doc_id, body, who, if_match=if_match)
+    return with_etag(doc.to_dict(), doc.etag)
+
+
+@bp.delete("/documents/<doc_id>")
+def delete_document(doc_id: str) -> Response:
+    who = require_write()
+    services().store.delete(doc_id, who, if_match=request.headers.get("If-Match"))
+    return Response(status=204)
+
+
+@bp.get("/documents/<doc_id>/history")
+def document_history(doc_id: str) -> Response:
+    require_read()
+    store = services().store
+    entries = store.history("document", doc_id)
+    if not entries:
+        store.get(doc_id)  # 404 for a document that never existed
+    return jsonify({"id": doc_id, "history": entries})
+
+
+# -- training and models -------------------------------------------------------------------------
+@bp.post("/train")
+def start_training() -> Response:
+    require_write()
+    body = json_body() if request.get_data(cache=True) else {}
+    only(body, {"activate"})
+    activate = typed(body, "activate", bool, True)
+    s = services()
+    job = launch(s.store, s.registry.root, activate=activate, folds=current_app.config["TRAIN_FOLDS"])
+    response = jsonify(job.to_dict())
+    response.status_code = 202
+    response.headers["Location"] = url_for("api.get_job", job_id=job.id)
+    return response
+
+
+@bp.get("/jobs/<job_id>")
+def get_job(job_id: str) -> Response:
+    require_read()
+    return jsonify(JobBook(services().store).get(job_id).to_dict())
+
+
+def _model_summary(meta: dict[str, Any], current: str | None) -> dict[str, Any]:
+    metrics = meta.get("metrics") or {}
+    return {
+        "version": meta.get("version"),
+        "saved": meta.get("saved"),
+        "current": meta.get("version") == current,
+        "tags": meta.get("tags", []),
+        "exclusive": meta.get("exclusive", False),
+        "documents": (meta.get("training") or {}).get("documents"),
+        "thresholds": meta.get("thresholds", {}),
+        "metrics": metrics or None,
+    }
+
+
+@bp.get("/models")
+def list_models() -> Response:
+    require_read()
+    registry = services().registry
+    current = registry.current()
+    models = [_model_summary(registry.metadata(v), current) for v in reversed(registry.versions())]
+    return jsonify({"current": current, "models": models})
+
+
+@bp.post("/models/<version>/activate")
+def activate_model(version: str) -> Response:
+    require_write()
+    s = services()
+    s.registry.load(version)  # refuse (404 / 422) a version that is missing or fails its checks
+    s.registry.activate(version)
+    s.holder.refresh(force=True)
+    return jsonify(_model_summary(s.registry.metadata(version), version))

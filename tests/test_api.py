@@ -1,0 +1,320 @@
+"""Every endpoint and every error, through Flask's test client; every response is checked against
+the OpenAPI document (tests/apiclient.py)."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+
+from classifier.registry import ModelRegistry
+from classifier.tagger import MODEL_FILE
+from service import create_app
+from service.openapi import spec
+
+from apiclient import CheckedClient, openapi_path
+from conftest import ROOT
+
+ALICE = {"Authorization": "Bearer tok-alice"}
+SEED = "000_6c6e0d1f86d92d66"
+CARE = "독거노인 가정에 돌봄 로봇을 보급해 어르신의 말벗이 되도록 했다."
+
+
+@pytest.fixture
+def app(tmp_path, mini_tagger):
+    return create_app(
+        {"DATA": str(tmp_path / "var"), "MODELS": str(tmp_path / "models"), "LABELS": str(ROOT / "labels"), "TOKENS": "alice:tok-alice,bob:tok-bob"},
+        tagger=mini_tagger,
+    )
+
+
+@pytest.fixture
+def api(app) -> CheckedClient:
+    return CheckedClient(app)
+
+
+def test_openapi_matches_the_routes(app, api):
+    routes = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        routes.setdefault(openapi_path(rule.rule), set()).update(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
+    documented = {path: set(ops) for path, ops in spec()["paths"].items()}
+    assert routes == documented
+    assert api.get("/openapi.json").get_json()["openapi"].startswith("3.")
+
+
+def test_health_and_readiness(api):
+    assert api.get("/healthz").get_json() == {"status": "ok"}
+    assert api.get("/readyz").get_json()["status"] == "ready"
+
+
+def test_readiness_without_a_model(tmp_path):
+    app = create_app({"DATA": str(tmp_path / "v"), "MODELS": str(tmp_path / "m"), "LABELS": str(tmp_path / "none"), "TOKENS": "t"})
+    api = CheckedClient(app)
+    assert api.get("/readyz").status_code == 503
+    response = api.post("/v1/tag", json={"text": CARE})
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "not_ready"
+
+
+# -- tagging -------------------------------------------------------------------------------------
+def test_tag_one_document(api, mini_tagger):
+    body = api.post("/v1/tag", json={"text": CARE, "title": "돌봄 로봇"}).get_json()
+    assert "care-robots" in body["tags"]
+    assert set(body["scores"]) == set(mini_tagger.tags) and body["model"] == "(given)"
+    assert body["thresholds"] == pytest.approx(mini_tagger.thresholds)
+
+
+def test_tag_options_and_explain(api):
+    body = api.post("/v1/tag", json={"text": CARE, "threshold": 0.0, "top_k": 2, "explain": True}).get_json()
+    assert len(body["tags"]) == 2
+    assert set(body["explain"]) == set(body["tags"])
+    assert any(item["morpheme"] == "로봇" for item in body["explain"]["care-robots"]["up"])
+
+
+def test_tag_a_batch(api):
+    docs = [{"id": "a", "text": CARE}, {"id": "b", "text": "메타버스 플랫폼에서 가상 공연이 열렸다."}]
+    body = api.post("/v1/tag", json={"documents": docs}).get_json()
+    assert [r["id"] for r in body["results"]] == ["a", "b"]
+    assert "metaverse" in body["results"][1]["tags"]
+
+
+@pytest.mark.parametrize(
+    "kwargs,status,code",
+    [
+        ({"data": "{not json", "content_type": "application/json"}, 400, "bad_request"),
+        ({"data": b'{"text": "\xff\xfe"}', "content_type": "application/json"}, 400, "bad_request"),
+        ({"data": "[1, 2]", "content_type": "application/json"}, 400, "bad_request"),
+        ({"data": "text=x", "content_type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
+        ({"data": '{"text": "x"}'}, 415, "unsupported_media_type"),
+        ({"json": {"text": ""}}, 422, "invalid"),
+        ({"json": {"text": " \n\t "}}, 422, "invalid"),
+        ({"json": {}}, 422, "invalid"),
+        ({"json": {"text": 5}}, 422, "invalid"),
+        ({"json": {"text": "x", "colour": "red"}}, 422, "invalid"),
+        ({"json": {"text": "x", "threshold": 2}}, 422, "invalid"),
+        ({"json": {"text": "x", "top_k": 0}}, 422, "invalid"),
+        ({"json": {"text": "x", "explain": "yes"}}, 422, "invalid"),
+        ({"json": {"text": "x", "documents": [{"text": "y"}]}}, 422, "invalid"),
+        ({"json": {"documents": []}}, 422, "invalid"),
+        ({"json": {"documents": [{"text": ""}]}}, 422, "invalid"),
+        ({"json": {"documents": [{"text": "x"}] * 65}}, 413, "too_large"),
+        ({"json": {"text": "가" * 100_001}}, 413, "text_too_long"),
+        ({"data": json.dumps({"text": "가" * 400_000}), "content_type": "application/json"}, 413, "too_large"),
+    ],
+)
+def test_tag_bad_input(api, kwargs, status, code):
+    response = api.post("/v1/tag", **kwargs)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+    assert response.get_json()["error"]["message"]
+
+
+def test_unknown_route_and_method(api):
+    assert api.get("/v2/nothing").status_code == 404
+    response = api.open("DELETE", "/v1/tag")
+    assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_unexpected_errors_are_500_without_traceback(app, api, monkeypatch, caplog):
+    def boom(*_args, **_kwargs):
+        raise RuntimeError("disk on fire at /secret/path")
+
+    monkeypatch.setattr(app.extensions["ktag"].store, "get", boom)
+    with caplog.at_level(logging.ERROR, logger="ktag.service"):
+        response = app.test_client().get(f"/v1/documents/{SEED}")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": {"code": "internal", "message": "internal server error (logged)"}}
+    assert "secret" not in response.get_data(as_text=True)
+    assert "disk on fire" in caplog.text
+
+
+# -- auth ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic tok-alice"}, {"Authorization": "Bearer "}])
+def test_writes_need_a_valid_token(api, headers):
+    response = api.post("/v1/tags", json={"id": "new"}, headers=headers)
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert api.patch(f"/v1/documents/{SEED}", json={"title": "x"}, headers=headers).status_code == 401
+    assert api.post("/v1/train", headers=headers).status_code == 401
+    assert api.get(f"/v1/documents/{SEED}").get_json()["title"] is None
+
+
+def test_protected_reads(tmp_path, mini_tagger):
+    app = create_app(
+        {"DATA": str(tmp_path / "v"), "MODELS": str(tmp_path / "m"), "LABELS": str(ROOT / "labels"), "TOKENS": "tok", "PROTECT_READS": "true"},
+        tagger=mini_tagger,
+    )
+    api = CheckedClient(app)
+    assert api.get("/v1/documents").status_code == 401
+    assert api.post("/v1/tag", json={"text": CARE}).status_code == 401
+    assert api.get("/v1/documents", headers={"Authorization": "Bearer tok"}).status_code == 200
+
+
+def test_without_configured_tokens_a_private_token_file_is_made(tmp_path, mini_tagger):
+    app = create_app({"DATA": str(tmp_path / "v"), "MODELS": str(tmp_path / "m"), "LABELS": str(ROOT / "labels"), "TOKENS": ""}, tagger=mini_tagger)
+    token_file = tmp_path / "v" / "tokens"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    secret = token_file.read_text(encoding="utf-8").strip().split(":", 1)[1]
+    api = CheckedClient(app)
+    assert api.post("/v1/tags", json={"id": "x1"}).status_code == 401
+    assert api.post("/v1/tags", json={"id": "x1"}, headers={"Authorization": f"Bearer {secret}"}).status_code == 201
+
+
+# -- taxonomy ------------------------------------------------------------------------------------
+def test_taxonomy_edits(api):
+    tags = api.get("/v1/tags").get_json()
+    assert [t["id"] for t in tags["tags"]] == ["healthcare-ai", "care-robots", "metaverse", "industry-policy"]
+    assert tags["tags"][3]["documents"] == 5
+    created = api.post("/v1/tags", json={"id": "robots", "name": "로봇", "keywords": ["로봇"]}, headers=ALICE)
+    assert created.status_code == 201 and created.get_json()["keywords"] == ["로봇"]
+    assert api.post("/v1/tags", json={"id": "robots"}, headers=ALICE).status_code == 409
+    assert api.post("/v1/tags", json={"id": "bad id"}, headers=ALICE).status_code == 422
+    assert api.post("/v1/tags", json={"name": "no id"}, headers=ALICE).status_code == 422
+
+    renamed = api.patch("/v1/tags/metaverse", json={"id": "xr", "name": "확장현실"}, headers=ALICE)
+    assert renamed.get_json()["id"] == "xr" and renamed.get_json()["documents"] == 1
+    assert api.get("/v1/documents/004_0196f92098b7255b").get_json()["tags"] == ["xr", "industry-policy"]
+    assert api.patch("/v1/tags/metaverse", json={"name": "x"}, headers=ALICE).status_code == 422
+    assert api.patch("/v1/tags/xr", json={"id": "robots"}, headers=ALICE).status_code == 409
+
+    merged = api.post("/v1/tags/care-robots/merge", json={"into": "robots"}, headers=ALICE).get_json()
+    assert merged == {"merged": "care-robots", "into": "robots", "documents": 2}
+    assert api.post("/v1/tags/robots/merge", json={}, headers=ALICE).status_code == 422
+
+    refused = api.delete("/v1/tags/robots", headers=ALICE)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "tag_in_use"
+    assert api.delete("/v1/tags/robots?migrate_to=nope", headers=ALICE).status_code == 422
+    migrated = api.delete("/v1/tags/robots?migrate_to=healthcare-ai", headers=ALICE).get_json()
+    assert migrated["documents"] == 2
+    dropped = api.delete("/v1/tags/xr?drop=true", headers=ALICE).get_json()
+    assert dropped["documents"] == 1 and dropped["dropped"] is True
+    assert [t["id"] for t in api.get("/v1/tags").get_json()["tags"]] == ["healthcare-ai", "industry-policy"]
+
+
+# -- documents -----------------------------------------------------------------------------------
+def test_document_life_cycle(api):
+    created = api.post("/v1/documents", json={"id": "n1", "text": CARE, "tags": ["care-robots"]}, headers=ALICE)
+    assert created.status_code == 201 and created.headers["ETag"] == '"1"'
+    assert created.headers["Location"].endswith("/v1/documents/n1")
+    assert api.post("/v1/documents", json={"id": "n1", "text": "x"}, headers=ALICE).status_code == 409
+
+    patched = api.patch("/v1/documents/n1", json={"title": "제목"}, headers={**ALICE, "If-Match": '"1"'})
+    assert patched.headers["ETag"] == '"2"' and patched.get_json()["title"] == "제목"
+    stale = api.patch("/v1/documents/n1", json={"title": "늦음"}, headers={**ALICE, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert api.get("/v1/documents/n1").get_json()["title"] == "제목"
+
+    edited = api.patch("/v1/documents/n1", json={"add_tags": ["metaverse"], "remove_tags": ["care-robots"]}, headers=ALICE)
+    assert edited.get_json()["tags"] == ["metaverse"]
+    replaced = api.put("/v1/documents/n1", json={"text": "새 본문", "tags": []}, headers={**ALICE, "If-Match": edited.headers["ETag"]})
+    assert replaced.get_json()["title"] is None and replaced.get_json()["tags"] == []
+    assert api.put("/v1/documents/n1", json={"title": "no text"}, headers=ALICE).status_code == 422
+
+    history = api.get("/v1/documents/n1/history").get_json()["history"]
+    assert [h["action"] for h in history] == ["create", "update", "update", "update"]
+    assert all(h["who"] == "alice" for h in history)
+    assert api.delete("/v1/documents/n1", headers={**ALICE, "If-Match": '"1"'}).status_code == 412
+    assert api.delete("/v1/documents/n1", headers={**ALICE, "If-Match": replaced.headers["ETag"]}).status_code == 204
+    assert api.get("/v1/documents/n1").status_code == 404
+    assert api.get("/v1/documents/n1/history").get_json()["history"][-1]["action"] == "delete"
+
+
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        ({"id": "a/b", "text": "x"}, 422),
+        ({"id": "..", "text": "x"}, 422),
+        ({"id": "ok", "text": "   "}, 422),
+        ({"id": "ok", "text": "x", "tags": ["unknown"]}, 422),
+        ({"id": "ok", "text": "x", "tags": "care-robots"}, 422),
+        ({"id": "ok", "text": "x", "extra": 1}, 422),
+        ({"id": "ok", "text": "가" * 100_001}, 413),
+    ],
+)
+def test_bad_documents(api, body, status):
+    response = api.post("/v1/documents", json=body, headers=ALICE)
+    assert response.status_code == status
+    assert api.get("/v1/documents").get_json()["total"] == 5
+
+
+def test_missing_documents_are_404(api):
+    for method in ("get", "put", "patch", "delete"):
+        kwargs = {} if method in ("get", "delete") else {"json": {"text": "x"}}
+        response = getattr(api, method)("/v1/documents/nope", headers=ALICE, **kwargs)
+        assert response.status_code == 404 and response.get_json()["error"]["code"] == "document_not_found"
+    assert api.get("/v1/documents/nope/history").status_code == 404
+
+
+def test_listing(api):
+    for i in range(25):
+        api.post("/v1/documents", json={"id": f"x{i:02d}", "text": f"메타버스 문서 {i}"}, headers=ALICE)
+    first = api.get("/v1/documents?per_page=10").get_json()
+    assert first["total"] == 30 and len(first["items"]) == 10 and first["items"][0]["id"] == SEED
+    assert api.get("/v1/documents?page=3&per_page=10").get_json()["items"][-1]["id"] == "x24"
+    assert api.get("/v1/documents?untagged=true").get_json()["total"] == 25
+    assert api.get("/v1/documents?tag=metaverse").get_json()["total"] == 1
+    assert api.get("/v1/documents?q=문서 1").get_json()["total"] == 11
+    for bad in ("page=0", "per_page=101", "per_page=x", "untagged=maybe", "tag=nope"):
+        assert api.get(f"/v1/documents?{bad}").status_code == 422
+
+
+# -- training and models -------------------------------------------------------------------------
+@pytest.fixture
+def served(tmp_path, mini_tagger):
+    """An app serving from a registry (hot reload), with one stored version."""
+    registry = ModelRegistry(tmp_path / "models")
+    first = registry.save(mini_tagger)
+    app = create_app(
+        {"DATA": str(tmp_path / "var"), "MODELS": str(registry.root), "LABELS": str(ROOT / "labels"), "TOKENS": "alice:tok-alice", "RELOAD_SECONDS": 0, "TRAIN_FOLDS": 2}
+    )
+    return CheckedClient(app), registry, first
+
+
+def wait_for_job(api, job_id: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = api.get(f"/v1/jobs/{job_id}").get_json()
+        if job["state"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_retrain_activate_and_roll_back(served):
+    api, registry, first = served
+    started = api.post("/v1/train", headers=ALICE)
+    assert started.status_code == 202 and started.headers["Location"].endswith(started.get_json()["id"])
+    busy = api.post("/v1/train", headers=ALICE)
+    assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "job_running"
+    job = wait_for_job(api, started.get_json()["id"])
+    assert job["state"] == "succeeded", job
+    assert job["progress"] == 1.0 and job["metrics"]["documents"] == 5
+    new = job["version"]
+    models = api.get("/v1/models").get_json()
+    assert models["current"] == new and [m["version"] for m in models["models"]] == [new, first]
+    assert api.post("/v1/tag", json={"text": CARE}).get_json()["model"] == new
+
+    rolled = api.post(f"/v1/models/{first}/activate", headers=ALICE)
+    assert rolled.status_code == 200 and rolled.get_json()["current"] is True
+    assert api.post("/v1/tag", json={"text": CARE}).get_json()["model"] == first
+    assert api.post("/v1/models/20000101T000000Z-000000/activate", headers=ALICE).status_code == 404
+
+
+def test_tampered_version_cannot_be_activated(served):
+    api, registry, first = served
+    second = registry.save(registry.load(first)[1], activate=False)
+    (registry.root / second / MODEL_FILE).write_bytes(b"not a model")
+    response = api.post(f"/v1/models/{second}/activate", headers=ALICE)
+    assert response.status_code == 422 and response.get_json()["error"]["code"] == "model_integrity"
+    assert registry.current() == first
+
+
+def test_a_failing_training_job_reports_its_error(served):
+    api, registry, _ = served
+    for doc in api.get("/v1/documents").get_json()["items"]:
+        api.delete(f"/v1/documents/{doc['id']}", headers=ALICE)
+    job = wait_for_job(api, api.post("/v1/train", json={"activate": True}, headers=ALICE).get_json()["id"])
+    assert job["state"] == "failed" and "no training documents" in job["error"]
+    assert api.get("/v1/jobs/unknown").status_code == 404
+    assert api.post("/v1/train", json={"activate": "yes"}, headers=ALICE).status_code == 422

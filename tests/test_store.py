@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+
+from classifier.data import LabelledDocument, TagDef, Taxonomy, read_labelled
+from classifier.exceptions import (
+    DocumentExists,
+    DocumentNotFound,
+    InvalidValue,
+    PreconditionFailed,
+    TagExists,
+    TagInUse,
+    TextTooLong,
+    UnknownTag,
+)
+from classifier.store import LabelStore, import_files
+from classifier.training import Dataset, load_dataset, train
+
+from conftest import MINI, ROOT
+
+
+@pytest.fixture
+def store(tmp_path, taxonomy) -> LabelStore:
+    s = LabelStore(tmp_path / "var", max_text_chars=500)
+    s.import_labelled(taxonomy, read_labelled([MINI], taxonomy), "test")
+    return s
+
+
+def test_wal_mode_and_import(store):
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert len(store.documents()) == 40
+    assert store.taxonomy().ids == ["healthcare-ai", "care-robots", "metaverse", "industry-policy"]
+    assert store.tag_counts() == {"healthcare-ai": 8, "care-robots": 8, "metaverse": 8, "industry-policy": 8}
+    assert store.history("document", "m001")[0]["action"] == "import"
+
+
+def test_create_update_delete_with_history(store):
+    doc = store.create({"id": "n1", "text": "새 문서", "tags": ["metaverse"], "source": "https://example.org/1"}, "alice")
+    assert (doc.revision, doc.etag, doc.tags) == (1, '"1"', ["metaverse"])
+    with pytest.raises(DocumentExists):
+        store.create({"id": "n1", "text": "다시"}, "alice")
+    doc = store.update("n1", {"title": "제목"}, "bob", if_match='"1"')
+    assert (doc.revision, doc.title, doc.tags) == (2, "제목", ["metaverse"])
+    doc = store.edit_tags("n1", "carol", add=["care-robots"], remove=["metaverse"])
+    assert doc.tags == ["care-robots"] and doc.revision == 3
+    doc = store.update("n1", {"text": "교체된 본문"}, "dave", replace=True)
+    assert (doc.title, doc.tags, doc.source) == (None, [], "")
+    store.delete("n1", "erin", if_match=doc.etag)
+    with pytest.raises(DocumentNotFound):
+        store.get("n1")
+    history = store.history("document", "n1")
+    assert [(h["action"], h["who"]) for h in history] == [
+        ("create", "alice"), ("update", "bob"), ("update", "carol"), ("update", "dave"), ("delete", "erin")
+    ]
+    assert history[1]["before"]["title"] is None and history[1]["after"]["title"] == "제목"
+    assert history[-1]["after"] is None
+
+
+def test_stale_if_match_changes_nothing(store):
+    store.update("m001", {"title": "하나"}, "a")
+    with pytest.raises(PreconditionFailed):
+        store.update("m001", {"title": "둘"}, "b", if_match='"1"')
+    with pytest.raises(PreconditionFailed):
+        store.delete("m001", "b", if_match='"1"')
+    doc = store.get("m001")
+    assert doc.title == "하나" and doc.revision == 2
+    assert len(store.history("document", "m001")) == 2
+
+
+@pytest.mark.parametrize(
+    "values,error",
+    [
+        ({"id": "bad id", "text": "x"}, InvalidValue),
+        ({"id": "../x", "text": "x"}, InvalidValue),
+        ({"id": "ok1", "text": "  "}, InvalidValue),
+        ({"id": "ok2"}, InvalidValue),
+        ({"id": "ok3", "text": "x" * 501}, TextTooLong),
+        ({"id": "ok4", "text": "x", "tags": ["nope"]}, UnknownTag),
+        ({"id": "ok5", "text": "x", "tags": "metaverse"}, InvalidValue),
+        ({"id": "ok6", "text": "x", "title": 3}, InvalidValue),
+    ],
+)
+def test_invalid_documents_are_refused_and_nothing_is_written(store, values, error):
+    with pytest.raises(error):
+        store.create(values, "a")
+    assert len(store.documents()) == 40
+
+
+def test_rename_tag_rewrites_documents_in_one_transaction(store):
+    store.update_tag("metaverse", "admin", new_id="xr", name="확장현실", description="XR")
+    assert "metaverse" not in store.taxonomy().ids and store.taxonomy().ids[2] == "xr"
+    assert store.tag_counts()["xr"] == 8
+    doc = store.get("m017")
+    assert doc.tags == ["xr"] and doc.revision == 2
+    assert store.history("document", "m017")[-1]["action"] == "rename-tag"
+    assert store.history("tag", "metaverse")[-1]["after"]["id"] == "xr"
+    with pytest.raises(TagExists):
+        store.update_tag("xr", "admin", new_id="care-robots")
+    with pytest.raises(UnknownTag):
+        store.update_tag("metaverse", "admin", name="gone")
+
+
+def test_merge_and_delete_with_migration(store):
+    store.add_tag(TagDef("robots", "로봇"), "admin")
+    with pytest.raises(TagExists):
+        store.add_tag(TagDef("robots"), "admin")
+    assert store.merge_tags("care-robots", "robots", "admin") == 8
+    assert store.tag_counts()["robots"] == 8 and "care-robots" not in store.taxonomy().ids
+    with pytest.raises(TagInUse, match="8 document"):
+        store.delete_tag("robots", "admin")
+    assert store.delete_tag("robots", "admin", migrate_to="industry-policy") == 8
+    assert store.tag_counts()["industry-policy"] == 16
+    assert store.delete_tag("metaverse", "admin", drop=True) == 8
+    assert store.get("m017").tags == []
+    store.add_tag(TagDef("unused"), "admin")
+    assert store.delete_tag("unused", "admin") == 0
+
+
+def test_failed_transaction_leaves_no_trace(store, taxonomy):
+    docs = [LabelledDocument("z1", "좋은 문서", ("metaverse",)), LabelledDocument("z2", "나쁜 문서", ("nope",))]
+    with pytest.raises(UnknownTag):
+        store.import_labelled(None, docs, "test")
+    with pytest.raises(DocumentNotFound):
+        store.get("z1")
+    assert store.history("document", "z1") == []
+
+
+def test_listing_paging_and_filters(store):
+    page = store.list(page=2, per_page=15)
+    assert (page.total, [d.id for d in page.items][:2]) == (40, ["m016", "m017"])
+    assert store.list(tag="metaverse").total == 8
+    assert store.list(untagged=True).total == 8
+    assert [d.id for d in store.list(q="프로야구").items] == ["m033"]
+    assert store.list(tag="metaverse", q="아바타").total == 2
+    with pytest.raises(UnknownTag):
+        store.list(tag="nope")
+
+
+def test_import_of_export_is_identity(store, tmp_path):
+    store.update("m001", {"title": "제목", "source": "https://example.org/m1"}, "a")
+    assert store.export(tmp_path / "exported") == 40
+    copy = LabelStore(tmp_path / "copy")
+    counts = import_files(copy, [tmp_path / "exported"], None, "test")
+    assert counts["created"] == 40 and counts["tags"] == 4
+    assert copy.snapshot() == store.snapshot()
+    again = import_files(copy, [tmp_path / "exported"], None, "test")
+    assert again["unchanged"] == 40
+
+
+def test_export_then_train_equals_training_from_the_store(store, tmp_path):
+    store.export(tmp_path / "exported")
+    from_store = train(Dataset(store.labelled(), store.taxonomy()), None, folds=2, model_params={"min_examples": 3})
+    from_files = train(load_dataset([tmp_path / "exported"]), None, folds=2, model_params={"min_examples": 3})
+    assert from_store.dataset.fingerprint() == from_files.dataset.fingerprint()
+    texts = ["돌봄 로봇이 어르신을 돕는다", "메타버스 플랫폼", "정부 AI 예산"]
+    assert np.array_equal(from_store.tagger.scores(texts), from_files.tagger.scores(texts))
+    assert from_store.metrics == from_files.metrics
+
+
+def test_store_survives_reopening(store):
+    store.update("m002", {"title": "유지"}, "a")
+    again = LabelStore(store.folder)
+    assert again.get("m002").title == "유지" and len(again.history("document", "m002")) == 2
+
+
+def test_shipped_labels_import(tmp_path):
+    s = LabelStore(tmp_path)
+    counts = import_files(s, [ROOT / "labels"], None, "first-start")
+    assert counts == {"tags": 4, "created": 5, "updated": 0, "unchanged": 0}
+    assert s.get("001_6731a0a1adc20f47").tags == ["healthcare-ai", "care-robots", "industry-policy"]
+    assert json.loads(json.dumps(s.snapshot()))["taxonomy"]["tags"][0]["name"] == "의료·헬스케어 AI"
