@@ -6,7 +6,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from classifier.data import LabelledDocument, TagDef, Taxonomy, read_labelled
+from classifier.data import LabelledDocument, TagDef, read_labelled
 from classifier.exceptions import (
     DocumentExists,
     DocumentNotFound,

@@ -1,0 +1,311 @@
+"""The label store's core: schema, connections, transactions, reads and validation."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..data import LabelledDocument, TagDef, Taxonomy, valid_doc_id, valid_tag_id
+from ..exceptions import (
+    DocumentNotFound,
+    InvalidValue,
+    TextTooLong,
+    UnknownTag,
+)
+
+DB_FILE = "ktag.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tags (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    keywords TEXT NOT NULL DEFAULT '[]',
+    position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    title TEXT,
+    text TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS document_tags (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL REFERENCES tags(id),
+    PRIMARY KEY (doc_id, tag)
+);
+CREATE INDEX IF NOT EXISTS document_tags_by_tag ON document_tags(tag);
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    before TEXT,
+    after TEXT
+);
+CREATE INDEX IF NOT EXISTS history_by_entity ON history(entity, entity_id, seq);
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    progress REAL NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    metrics TEXT,
+    version TEXT,
+    error TEXT,
+    pid INTEGER,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+"""
+
+DOCUMENT_FIELDS = ("title", "text", "source", "tags")
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1e6) % 1_000_000:06d}Z"
+
+
+@dataclass
+class StoredDocument:
+    id: str
+    text: str
+    tags: list[str]
+    title: str | None = None
+    source: str = ""
+    created: str = ""
+    updated: str = ""
+    revision: int = 1
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.revision}"'
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "source": self.source,
+            "tags": self.tags,
+            "created": self.created,
+            "updated": self.updated,
+            "revision": self.revision,
+        }
+
+    def content(self) -> dict[str, Any]:
+        """The labelled data, without bookkeeping (what history records and export writes)."""
+        return {"title": self.title, "text": self.text, "source": self.source, "tags": self.tags}
+
+
+@dataclass
+class Page:
+    items: list[StoredDocument]
+    total: int
+    page: int
+    per_page: int
+
+
+def check_doc_id(doc_id: Any) -> str:
+    if not isinstance(doc_id, str) or not valid_doc_id(doc_id):
+        raise InvalidValue(f"invalid document id {doc_id!r}: 1-200 characters, no spaces or path characters")
+    return doc_id
+
+
+def check_tag_id(tag: Any) -> str:
+    if not isinstance(tag, str) or not valid_tag_id(tag):
+        raise InvalidValue(f"invalid tag id {tag!r}: 1-64 characters, no spaces, '/', '\\', '|' or ','")
+    return tag
+
+
+class StoreBase:
+    """Connections, schema, reads and validation shared by the store's parts."""
+
+    def __init__(self, folder: str | Path, *, max_text_chars: int = 200_000) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / DB_FILE
+        self.max_text_chars = max_text_chars
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: the write lock is taken first, everything commits or nothing does."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _log(conn: sqlite3.Connection, entity: str, entity_id: str, action: str, who: str, before: Any, after: Any) -> None:
+        conn.execute(
+            "INSERT INTO history (entity, entity_id, action, who, at, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                entity,
+                entity_id,
+                action,
+                who,
+                now(),
+                None if before is None else json.dumps(before, ensure_ascii=False),
+                None if after is None else json.dumps(after, ensure_ascii=False),
+            ),
+        )
+
+    def taxonomy(self) -> Taxonomy:
+        with self._read() as conn:
+            return self._taxonomy(conn)
+
+    def _taxonomy(self, conn: sqlite3.Connection) -> Taxonomy:
+        rows = conn.execute("SELECT * FROM tags ORDER BY position, id").fetchall()
+        exclusive = conn.execute("SELECT value FROM settings WHERE key = 'exclusive'").fetchone()
+        tags = [TagDef(r["id"], r["name"], r["description"], tuple(json.loads(r["keywords"]))) for r in rows]
+        return Taxonomy(tags, bool(exclusive and exclusive["value"] == "1"))
+
+    def is_empty(self) -> bool:
+        with self._read() as conn:
+            return conn.execute("SELECT NOT EXISTS (SELECT 1 FROM tags) AND NOT EXISTS (SELECT 1 FROM documents)").fetchone()[0] == 1
+
+    def tag_counts(self) -> dict[str, int]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT t.id, COUNT(dt.doc_id) AS n FROM tags t LEFT JOIN document_tags dt ON dt.tag = t.id GROUP BY t.id"
+            ).fetchall()
+        return {r["id"]: r["n"] for r in rows}
+
+    def _tag_row(self, conn: sqlite3.Connection, tag: str) -> sqlite3.Row:
+        row = conn.execute("SELECT * FROM tags WHERE id = ?", (tag,)).fetchone()
+        if row is None:
+            raise UnknownTag(tag, [r[0] for r in conn.execute("SELECT id FROM tags ORDER BY position")])
+        return row
+
+    @staticmethod
+    def _tag_dict(row: sqlite3.Row) -> dict[str, Any]:
+        return {"id": row["id"], "name": row["name"], "description": row["description"], "keywords": json.loads(row["keywords"])}
+
+    def _get(self, conn: sqlite3.Connection, doc_id: str) -> StoredDocument:
+        row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise DocumentNotFound(doc_id)
+        return self._document(conn, row)
+
+    @staticmethod
+    def _document(conn: sqlite3.Connection, row: sqlite3.Row) -> StoredDocument:
+        tags = [
+            r[0]
+            for r in conn.execute(
+                "SELECT dt.tag FROM document_tags dt JOIN tags t ON t.id = dt.tag WHERE dt.doc_id = ? ORDER BY t.position",
+                (row["id"],),
+            )
+        ]
+        return StoredDocument(row["id"], row["text"], tags, row["title"], row["source"], row["created"], row["updated"], row["revision"])
+
+    def get(self, doc_id: str) -> StoredDocument:
+        with self._read() as conn:
+            return self._get(conn, doc_id)
+
+    def _clean(self, conn: sqlite3.Connection, values: dict[str, Any]) -> dict[str, Any]:
+        """Validate document fields (types, text length, known tags)."""
+        out: dict[str, Any] = {}
+        if "text" in values:
+            text = values["text"]
+            if not isinstance(text, str) or not text.strip():
+                raise InvalidValue("'text' must be a non-empty string")
+            if len(text) > self.max_text_chars:
+                raise TextTooLong(len(text), self.max_text_chars)
+            out["text"] = text
+        if "title" in values:
+            if values["title"] is not None and not isinstance(values["title"], str):
+                raise InvalidValue("'title' must be a string or null")
+            out["title"] = values["title"] or None
+        if "source" in values:
+            if not isinstance(values["source"], str):
+                raise InvalidValue("'source' must be a string")
+            out["source"] = values["source"]
+        if "tags" in values:
+            tags = values["tags"]
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                raise InvalidValue("'tags' must be a list of tag ids")
+            known = {r[0] for r in conn.execute("SELECT id FROM tags")}
+            for tag in tags:
+                if tag not in known:
+                    raise UnknownTag(tag, sorted(known))
+            out["tags"] = list(dict.fromkeys(tags))
+        return out
+
+    @staticmethod
+    def _set_tags(conn: sqlite3.Connection, doc_id: str, tags: Iterable[str]) -> None:
+        conn.execute("DELETE FROM document_tags WHERE doc_id = ?", (doc_id,))
+        conn.executemany("INSERT INTO document_tags (doc_id, tag) VALUES (?, ?)", [(doc_id, t) for t in tags])
+
+    def history(self, entity: str, entity_id: str) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM history WHERE entity = ? AND entity_id = ? ORDER BY seq", (entity, entity_id)
+            ).fetchall()
+        return [
+            {
+                "seq": r["seq"],
+                "action": r["action"],
+                "who": r["who"],
+                "at": r["at"],
+                "before": None if r["before"] is None else json.loads(r["before"]),
+                "after": None if r["after"] is None else json.loads(r["after"]),
+            }
+            for r in rows
+        ]
+
+    def documents(self) -> list[StoredDocument]:
+        """Every document, ordered by id."""
+        with self._read() as conn:
+            return [self._document(conn, r) for r in conn.execute("SELECT * FROM documents ORDER BY id")]
+
+    def snapshot(self) -> dict[str, Any]:
+        """The labelled data (taxonomy + documents with their dates), for comparing stores."""
+        return {
+            "taxonomy": self.taxonomy().to_dict(),
+            "documents": [{**d.content(), "id": d.id, "created": d.created, "updated": d.updated} for d in self.documents()],
+        }
+
+    def labelled(self) -> list[LabelledDocument]:
+        """The store's documents as training data, ordered by id (as ``export`` writes them)."""
+        return [
+            LabelledDocument(d.id, d.text, tuple(d.tags), d.title, str(self.path), None, {"source": d.source})
+            for d in self.documents()
+        ]

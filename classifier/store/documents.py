@@ -1,0 +1,111 @@
+"""Document edits with revisions (ETags) and history, and paged listing."""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import uuid
+
+from ..exceptions import DocumentExists, InvalidValue, PreconditionFailed
+from .base import Page, StoredDocument, StoreBase, check_doc_id, now
+
+
+class DocumentEdits(StoreBase):
+    def create(self, values: dict[str, Any], who: str) -> StoredDocument:
+        """A new document from ``{"id"?, "text", "title"?, "source"?, "tags"?}``."""
+        doc_id = check_doc_id(values["id"]) if values.get("id") is not None else uuid.uuid4().hex[:16]
+        with self._write() as conn:
+            if "text" not in values:
+                raise InvalidValue("'text' is required")
+            clean = self._clean(conn, values)
+            if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+                raise DocumentExists(doc_id)
+            stamp = values.get("created") or now()
+            conn.execute(
+                "INSERT INTO documents (id, title, text, source, created, updated, revision) VALUES (?, ?, ?, ?, ?, ?, 1)",
+                (doc_id, clean.get("title"), clean["text"], clean.get("source", ""), stamp, values.get("updated") or stamp),
+            )
+            self._set_tags(conn, doc_id, clean.get("tags", []))
+            doc = self._get(conn, doc_id)
+            self._log(conn, "document", doc_id, "create", who, None, doc.content())
+        return doc
+
+    def update(self, doc_id: str, values: dict[str, Any], who: str, *, if_match: str | None = None, replace: bool = False) -> StoredDocument:
+        """Change a document's fields (``replace``: PUT semantics, absent fields are reset).
+        ``if_match`` is the ETag the client last saw; a stale one changes nothing."""
+        with self._write() as conn:
+            before = self._get(conn, doc_id)
+            self._precondition(before, if_match)
+            if replace:
+                if "text" not in values:
+                    raise InvalidValue("'text' is required")
+                values = {"title": None, "source": "", "tags": [], **values}
+            return self._update(conn, before, self._clean(conn, values), who)
+
+    def edit_tags(self, doc_id: str, who: str, *, add: Sequence[str] = (), remove: Sequence[str] = (), if_match: str | None = None) -> StoredDocument:
+        """Add and remove tags in one transaction (no lost update between concurrent editors)."""
+        with self._write() as conn:
+            before = self._get(conn, doc_id)
+            self._precondition(before, if_match)
+            dropped = set(remove)
+            tags = [t for t in before.tags if t not in dropped] + [t for t in add if t not in before.tags]
+            return self._update(conn, before, self._clean(conn, {"tags": tags}), who)
+
+    def _update(self, conn: sqlite3.Connection, before: StoredDocument, clean: dict[str, Any], who: str) -> StoredDocument:
+        after = {**before.content(), **clean}
+        if after == before.content():
+            return before
+        conn.execute(
+            "UPDATE documents SET title = ?, text = ?, source = ?, updated = ?, revision = revision + 1 WHERE id = ?",
+            (after["title"], after["text"], after["source"], now(), before.id),
+        )
+        if "tags" in clean:
+            self._set_tags(conn, before.id, clean["tags"])
+        doc = self._get(conn, before.id)
+        self._log(conn, "document", before.id, "update", who, before.content(), doc.content())
+        return doc
+
+    def delete(self, doc_id: str, who: str, *, if_match: str | None = None) -> None:
+        with self._write() as conn:
+            before = self._get(conn, doc_id)
+            self._precondition(before, if_match)
+            conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            self._log(conn, "document", doc_id, "delete", who, before.content(), None)
+
+    @staticmethod
+    def _precondition(doc: StoredDocument, if_match: str | None) -> None:
+        if if_match is None or if_match.strip() == "*":
+            return
+        tags = [t.strip() for t in if_match.split(",")]
+        if doc.etag not in tags and f"W/{doc.etag}" not in tags:
+            raise PreconditionFailed(doc.id, if_match, doc.etag)
+
+    def list(
+        self,
+        *,
+        page: int = 1,
+        per_page: int = 20,
+        tag: str | None = None,
+        untagged: bool = False,
+        q: str | None = None,
+    ) -> Page:
+        """Documents ordered by id, filtered by tag, by having no tag, or by a text search."""
+        where, args = [], []
+        if tag is not None:
+            where.append("id IN (SELECT doc_id FROM document_tags WHERE tag = ?)")
+            args.append(tag)
+        if untagged:
+            where.append("NOT EXISTS (SELECT 1 FROM document_tags dt WHERE dt.doc_id = documents.id)")
+        if q:
+            where.append("(instr(lower(text), lower(?)) > 0 OR instr(lower(COALESCE(title, '')), lower(?)) > 0)")
+            args.extend([q, q])
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        with self._read() as conn:
+            if tag is not None:
+                self._tag_row(conn, tag)
+            total = conn.execute(f"SELECT COUNT(*) FROM documents {clause}", args).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT * FROM documents {clause} ORDER BY id LIMIT ? OFFSET ?", [*args, per_page, (page - 1) * per_page]
+            ).fetchall()
+            return Page([self._document(conn, r) for r in rows], total, page, per_page)

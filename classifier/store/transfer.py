@@ -1,0 +1,98 @@
+"""Import labelled files into the store and export it back as files ``ktag train`` reads."""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from pathlib import Path
+
+from ..data import TAXONOMY_FILE, LabelledDocument, Taxonomy, find_taxonomy, read_labelled, write_jsonl
+from .base import StoreBase, now
+
+EXPORT_FILE = "documents.jsonl"
+
+
+class Transfer(StoreBase):
+    def import_labelled(self, taxonomy: Taxonomy | None, docs: Sequence[LabelledDocument], who: str) -> dict[str, int]:
+        """Add a taxonomy's missing tags and upsert documents, all in one transaction."""
+        counts = {"tags": 0, "created": 0, "updated": 0, "unchanged": 0}
+        with self._write() as conn:
+            known = {r[0] for r in conn.execute("SELECT id FROM tags")}
+            if taxonomy is not None:
+                position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM tags").fetchone()[0]
+                for tag in taxonomy.tags:
+                    if tag.id in known:
+                        continue
+                    conn.execute(
+                        "INSERT INTO tags (id, name, description, keywords, position) VALUES (?, ?, ?, ?, ?)",
+                        (tag.id, tag.name, tag.description, json.dumps(list(tag.keywords), ensure_ascii=False), position),
+                    )
+                    self._log(conn, "tag", tag.id, "import", who, None, tag.to_dict())
+                    position += 1
+                    counts["tags"] += 1
+                if self._taxonomy(conn).exclusive != taxonomy.exclusive and not known:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO settings (key, value) VALUES ('exclusive', ?)", ("1" if taxonomy.exclusive else "0",)
+                    )
+            for doc in docs:
+                values = {"title": doc.title, "text": doc.text, "tags": list(doc.tags), "source": doc.extra.get("source", "")}
+                clean = self._clean(conn, values)
+                row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc.id,)).fetchone()
+                if row is None:
+                    stamp = doc.extra.get("created") or now()
+                    conn.execute(
+                        "INSERT INTO documents (id, title, text, source, created, updated, revision) VALUES (?, ?, ?, ?, ?, ?, 1)",
+                        (doc.id, clean["title"], clean["text"], clean["source"], stamp, doc.extra.get("updated") or stamp),
+                    )
+                    self._set_tags(conn, doc.id, clean["tags"])
+                    self._log(conn, "document", doc.id, "import", who, None, clean)
+                    counts["created"] += 1
+                    continue
+                before = self._document(conn, row)
+                if before.content() == {**before.content(), **clean}:
+                    counts["unchanged"] += 1
+                    continue
+                conn.execute(
+                    "UPDATE documents SET title = ?, text = ?, source = ?, updated = ?, revision = revision + 1 WHERE id = ?",
+                    (clean["title"], clean["text"], clean["source"], now(), doc.id),
+                )
+                self._set_tags(conn, doc.id, clean["tags"])
+                self._log(conn, "document", doc.id, "import", who, before.content(), clean)
+                counts["updated"] += 1
+        return counts
+
+    def export(self, folder: str | Path) -> int:
+        """Write ``taxonomy.json`` and ``documents.jsonl`` (ordered by id) that ``ktag train`` and
+        ``import_labelled`` read back; returns the number of documents."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._read() as conn:
+            conn.execute("BEGIN")  # one consistent snapshot for both files
+            taxonomy = self._taxonomy(conn)
+            docs = [self._document(conn, r) for r in conn.execute("SELECT * FROM documents ORDER BY id")]
+            conn.execute("COMMIT")
+        taxonomy.save(folder / TAXONOMY_FILE)
+        records = (
+            {
+                "id": d.id,
+                **({"title": d.title} if d.title else {}),
+                "text": d.text,
+                "tags": d.tags,
+                "source": d.source,
+                "created": d.created,
+                "updated": d.updated,
+            }
+            for d in docs
+        )
+        return write_jsonl(folder / EXPORT_FILE, records)
+
+def import_files(store: Transfer, paths: Sequence[str | Path], taxonomy_path: str | Path | None, who: str) -> dict[str, int]:
+    """Read labelled files (validated against the store's taxonomy plus any new tags of the given
+    or found taxonomy) and import them in one transaction."""
+    found = Path(taxonomy_path) if taxonomy_path else find_taxonomy(paths)
+    incoming = Taxonomy.load(found) if found else None
+    merged = store.taxonomy()
+    if incoming is not None:
+        merged = Taxonomy(merged.tags + [t for t in incoming.tags if t.id not in merged], merged.exclusive or incoming.exclusive)
+    docs = read_labelled(paths, merged if merged.tags else None)
+    return store.import_labelled(incoming, docs, who)
