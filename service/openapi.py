@@ -277,6 +277,17 @@ def with_etag(response: dict[str, Any]) -> dict[str, Any]:
     return {**response, "headers": ETAG}
 
 
+def document_write(summary: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """PUT and PATCH of a document: same body schema, same conditional-write answers."""
+    return {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": [doc, IF_MATCH],
+        "requestBody": body("DocumentInput"),
+        "responses": {"200": with_etag(ok("Document")), **BAD_INPUT, **AUTH, "404": err("No such document"), "412": err("Stale If-Match")},
+    }
+
+
 def paths() -> dict[str, Any]:
     doc = path_param("doc_id")
     tag = path_param("tag_id")
@@ -354,20 +365,8 @@ def paths() -> dict[str, Any]:
         },
         "/v1/documents/{doc_id}": {
             "get": {"summary": "A document", "parameters": [doc], "responses": {"200": with_etag(ok("Document")), **AUTH, "404": err("No such document")}},
-            "put": {
-                "summary": "Replace a document's fields",
-                "security": write,
-                "parameters": [doc, IF_MATCH],
-                "requestBody": body("DocumentInput"),
-                "responses": {"200": with_etag(ok("Document")), **BAD_INPUT, **AUTH, "404": err("No such document"), "412": err("Stale If-Match")},
-            },
-            "patch": {
-                "summary": "Change some fields, or add_tags / remove_tags",
-                "security": write,
-                "parameters": [doc, IF_MATCH],
-                "requestBody": body("DocumentInput"),
-                "responses": {"200": with_etag(ok("Document")), **BAD_INPUT, **AUTH, "404": err("No such document"), "412": err("Stale If-Match")},
-            },
+            "put": document_write("Replace a document's fields", doc),
+            "patch": document_write("Change some fields, or add_tags / remove_tags", doc),
             "delete": {
                 "summary": "Delete a document",
                 "security": write,
