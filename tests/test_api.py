@@ -111,6 +111,29 @@ def test_tag_bad_input(api, kwargs, status, code):
     assert response.get_json()["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"text": "' + "\\u" + '"}',
+        '{"text": "x"} trailing',
+        "",
+        "null",
+        '{"documents": [1, "x", null]}',
+        '{"documents": {"text": "x"}}',
+        '{"text": "x", "threshold": NaN}',
+        '{"text": {"nested": "object"}}',
+    ],
+)
+def test_hostile_bodies_never_give_500(api, raw):
+    for url, headers in (("/v1/tag", {}), ("/v1/documents", ALICE), ("/v1/tags", ALICE), ("/v1/train", ALICE)):
+        if url == "/v1/train" and raw == "":
+            continue  # an empty body is a valid "retrain with the defaults"
+        response = api.post(url, data=raw, content_type="application/json", headers=headers)
+        assert 400 <= response.status_code < 500, (url, response.status_code)
+        assert response.get_json()["error"]["code"]
+
+
 def test_unknown_route_and_method(api):
     assert api.get("/v2/nothing").status_code == 404
     response = api.open("DELETE", "/v1/tag")

@@ -13,7 +13,7 @@ from classifier.cli import main
 
 from conftest import MINI, ROOT
 
-COMMANDS = ["train", "tag", "evaluate", "info"]
+COMMANDS = ["train", "tag", "evaluate", "info", "serve", "import", "export"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])
@@ -139,3 +139,56 @@ def test_bad_training_data_leaves_models_untouched(tmp_path, run_ktag):
     result = run_ktag("train", "mini.jsonl", "more.jsonl")
     assert result.returncode == 1 and "unknown tag 'nope'" in result.stderr
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == before
+
+
+def test_import_and_export_through_the_entry_point(tmp_path, run_ktag):
+    shutil.copy(MINI, tmp_path / "mini.jsonl")
+    shutil.copy(MINI.parent / "taxonomy.json", tmp_path / "taxonomy.json")
+    imported = run_ktag("import", "mini.jsonl", "--data", "store")
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == "4 tags, 40 created, 0 updated, 0 unchanged"
+    again = run_ktag("import", "mini.jsonl", "--data", "store")
+    assert "40 unchanged" in again.stdout
+    exported = run_ktag("export", "out", "--data", "store")
+    assert exported.returncode == 0 and "40 documents" in exported.stdout
+    lines = (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 40 and json.loads(lines[0])["id"] == "m001"
+    trained = run_ktag("train", "out", "--folds", "2")
+    assert trained.returncode == 0, trained.stderr
+    bad = run_ktag("import", "nothing.jsonl", "--data", "store")
+    assert bad.returncode == 1 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
+    missing = run_ktag("export", "out2", "--data", "nowhere")
+    assert missing.returncode == 1 and "no label store" in missing.stderr
+
+
+def test_dev_server_starts_and_answers(tmp_path, run_ktag):
+    import socket
+    import subprocess
+    import time
+
+    import requests
+
+    from conftest import ktag_executable
+
+    shutil.copytree(ROOT / "labels", tmp_path / "labels")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**__import__("os").environ, "KTAG_MODELS": str(tmp_path / "models"), "KTAG_DATA": str(tmp_path / "var"), "KTAG_TOKENS": "t"}
+    proc = subprocess.Popen([ktag_executable(), "serve", "--dev", "--port", str(port)], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        assert ready.status_code == 200
+        tagged = requests.post(f"http://127.0.0.1:{port}/v1/tag", json={"text": "메타버스 플랫폼"}, timeout=30)
+        assert tagged.status_code == 200 and tagged.json()["model"] == ready.json()["model"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
