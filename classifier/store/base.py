@@ -270,6 +270,35 @@ class StoreBase:
         return out
 
     @staticmethod
+    def _insert_tag(conn: sqlite3.Connection, tag: TagDef, position: int | None = None) -> None:
+        """A new tag row, last in the taxonomy's order unless ``position`` is given."""
+        if position is None:
+            position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM tags").fetchone()[0]
+        conn.execute(
+            "INSERT INTO tags (id, name, description, keywords, position) VALUES (?, ?, ?, ?, ?)",
+            (tag.id, tag.name, tag.description, json.dumps(list(tag.keywords), ensure_ascii=False), position),
+        )
+
+    def _insert_document(
+        self, conn: sqlite3.Connection, doc_id: str, clean: dict[str, Any], created: str | None = None, updated: str | None = None
+    ) -> None:
+        stamp = created or now()
+        conn.execute(
+            "INSERT INTO documents (id, title, text, source, created, updated, revision) VALUES (?, ?, ?, ?, ?, ?, 1)",
+            (doc_id, clean.get("title"), clean["text"], clean.get("source", ""), stamp, updated or stamp),
+        )
+        self._set_tags(conn, doc_id, clean.get("tags", []))
+
+    def _rewrite_document(self, conn: sqlite3.Connection, doc_id: str, after: dict[str, Any], tags_changed: bool) -> None:
+        """Store new field values and bump the revision (the document's ETag)."""
+        conn.execute(
+            "UPDATE documents SET title = ?, text = ?, source = ?, updated = ?, revision = revision + 1 WHERE id = ?",
+            (after["title"], after["text"], after["source"], now(), doc_id),
+        )
+        if tags_changed:
+            self._set_tags(conn, doc_id, after["tags"])
+
+    @staticmethod
     def _set_tags(conn: sqlite3.Connection, doc_id: str, tags: Iterable[str]) -> None:
         conn.execute("DELETE FROM document_tags WHERE doc_id = ?", (doc_id,))
         conn.executemany("INSERT INTO document_tags (doc_id, tag) VALUES (?, ?)", [(doc_id, t) for t in tags])

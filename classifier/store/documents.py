@@ -8,7 +8,7 @@ from typing import Any
 import uuid
 
 from ..exceptions import DocumentExists, InvalidValue, PreconditionFailed
-from .base import Page, StoredDocument, StoreBase, check_doc_id, now
+from .base import Page, StoredDocument, StoreBase, check_doc_id
 
 
 class DocumentEdits(StoreBase):
@@ -21,12 +21,7 @@ class DocumentEdits(StoreBase):
             clean = self._clean(conn, values)
             if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
                 raise DocumentExists(doc_id)
-            stamp = values.get("created") or now()
-            conn.execute(
-                "INSERT INTO documents (id, title, text, source, created, updated, revision) VALUES (?, ?, ?, ?, ?, ?, 1)",
-                (doc_id, clean.get("title"), clean["text"], clean.get("source", ""), stamp, values.get("updated") or stamp),
-            )
-            self._set_tags(conn, doc_id, clean.get("tags", []))
+            self._insert_document(conn, doc_id, clean)
             doc = self._get(conn, doc_id)
             self._log(conn, "document", doc_id, "create", who, None, doc.content())
         return doc
@@ -56,12 +51,7 @@ class DocumentEdits(StoreBase):
         after = {**before.content(), **clean}
         if after == before.content():
             return before
-        conn.execute(
-            "UPDATE documents SET title = ?, text = ?, source = ?, updated = ?, revision = revision + 1 WHERE id = ?",
-            (after["title"], after["text"], after["source"], now(), before.id),
-        )
-        if "tags" in clean:
-            self._set_tags(conn, before.id, clean["tags"])
+        self._rewrite_document(conn, before.id, after, "tags" in clean)
         doc = self._get(conn, before.id)
         self._log(conn, "document", before.id, "update", who, before.content(), doc.content())
         return doc

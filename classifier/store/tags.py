@@ -16,11 +16,7 @@ class TagEdits(StoreBase):
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM tags WHERE id = ?", (tag.id,)).fetchone():
                 raise TagExists(tag.id)
-            position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM tags").fetchone()[0]
-            conn.execute(
-                "INSERT INTO tags (id, name, description, keywords, position) VALUES (?, ?, ?, ?, ?)",
-                (tag.id, tag.name, tag.description, json.dumps(list(tag.keywords), ensure_ascii=False), position),
-            )
+            self._insert_tag(conn, tag)
             self._log(conn, "tag", tag.id, "create", who, None, tag.to_dict())
         return tag
 
@@ -51,10 +47,7 @@ class TagEdits(StoreBase):
                 if conn.execute("SELECT 1 FROM tags WHERE id = ?", (new_id,)).fetchone():
                     raise TagExists(new_id)
                 after["id"] = new_id
-                conn.execute(
-                    "INSERT INTO tags (id, name, description, keywords, position) VALUES (?, ?, ?, ?, ?)",
-                    (new_id, after["name"], after["description"], json.dumps(after["keywords"], ensure_ascii=False), row["position"]),
-                )
+                self._insert_tag(conn, TagDef(new_id, after["name"], after["description"], tuple(after["keywords"])), row["position"])
                 self._retag(conn, tag, new_id, who, "rename-tag")
                 conn.execute("DELETE FROM tags WHERE id = ?", (tag,))
             else:
@@ -111,9 +104,3 @@ class TagEdits(StoreBase):
             conn.execute("UPDATE documents SET revision = revision + 1, updated = ? WHERE id = ?", (stamp, doc_id))
             self._log(conn, "document", doc_id, action, who, before.content(), {**before.content(), "tags": tags})
         return len(doc_ids)
-
-    def set_exclusive(self, exclusive: bool, who: str) -> None:
-        with self._write() as conn:
-            old = self._taxonomy(conn).exclusive
-            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('exclusive', ?)", ("1" if exclusive else "0",))
-            self._log(conn, "taxonomy", "exclusive", "update", who, old, exclusive)

@@ -1,13 +1,11 @@
 """Import labelled files into the store and export it back as files ``ktag train`` reads."""
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-
 from pathlib import Path
 
 from ..data import TAXONOMY_FILE, LabelledDocument, Taxonomy, find_taxonomy, read_labelled, write_jsonl
-from .base import StoreBase, now
+from .base import StoreBase
 
 EXPORT_FILE = "documents.jsonl"
 
@@ -19,16 +17,11 @@ class Transfer(StoreBase):
         with self._write() as conn:
             known = {r[0] for r in conn.execute("SELECT id FROM tags")}
             if taxonomy is not None:
-                position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM tags").fetchone()[0]
                 for tag in taxonomy.tags:
                     if tag.id in known:
                         continue
-                    conn.execute(
-                        "INSERT INTO tags (id, name, description, keywords, position) VALUES (?, ?, ?, ?, ?)",
-                        (tag.id, tag.name, tag.description, json.dumps(list(tag.keywords), ensure_ascii=False), position),
-                    )
+                    self._insert_tag(conn, tag)
                     self._log(conn, "tag", tag.id, "import", who, None, tag.to_dict())
-                    position += 1
                     counts["tags"] += 1
                 if self._taxonomy(conn).exclusive != taxonomy.exclusive and not known:
                     conn.execute(
@@ -39,12 +32,7 @@ class Transfer(StoreBase):
                 clean = self._clean(conn, values)
                 row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc.id,)).fetchone()
                 if row is None:
-                    stamp = doc.extra.get("created") or now()
-                    conn.execute(
-                        "INSERT INTO documents (id, title, text, source, created, updated, revision) VALUES (?, ?, ?, ?, ?, ?, 1)",
-                        (doc.id, clean["title"], clean["text"], clean["source"], stamp, doc.extra.get("updated") or stamp),
-                    )
-                    self._set_tags(conn, doc.id, clean["tags"])
+                    self._insert_document(conn, doc.id, clean, doc.extra.get("created"), doc.extra.get("updated"))
                     self._log(conn, "document", doc.id, "import", who, None, clean)
                     counts["created"] += 1
                     continue
@@ -52,11 +40,7 @@ class Transfer(StoreBase):
                 if before.content() == {**before.content(), **clean}:
                     counts["unchanged"] += 1
                     continue
-                conn.execute(
-                    "UPDATE documents SET title = ?, text = ?, source = ?, updated = ?, revision = revision + 1 WHERE id = ?",
-                    (clean["title"], clean["text"], clean["source"], now(), doc.id),
-                )
-                self._set_tags(conn, doc.id, clean["tags"])
+                self._rewrite_document(conn, doc.id, clean, tags_changed=True)
                 self._log(conn, "document", doc.id, "import", who, before.content(), clean)
                 counts["updated"] += 1
         return counts
