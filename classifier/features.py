@@ -12,6 +12,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
+from . import charngrams
+
 MORPH = "morph"
 CHAR = "char"
 
@@ -69,7 +71,7 @@ def build_features(settings: FeatureSettings | None = None) -> FeatureUnion:
         "sublinear_tf": s.sublinear_tf,
         "max_features": s.max_features,
     }
-    parts: list[tuple[str, TfidfVectorizer]] = [
+    parts: list[tuple[str, Any]] = [
         (
             MORPH,
             TfidfVectorizer(
@@ -84,17 +86,11 @@ def build_features(settings: FeatureSettings | None = None) -> FeatureUnion:
     ]
     weights = {MORPH: 1.0}
     if s.char_ngrams is not None:
-        parts.append(
-            (
-                CHAR,
-                TfidfVectorizer(
-                    analyzer="char_wb",
-                    preprocessor=_text_of,
-                    ngram_range=s.char_ngrams,
-                    **common,
-                ),
-            )
-        )
+        if s.char_ngrams[1] <= charngrams.MAX_N:  # the numpy vectorizer: same features, 3-4x faster
+            char: Any = charngrams.CharNgramTfidf(ngram_range=s.char_ngrams, preprocessor=_text_of, **common)
+        else:
+            char = TfidfVectorizer(analyzer="char_wb", preprocessor=_text_of, ngram_range=s.char_ngrams, **common)
+        parts.append((CHAR, char))
         weights[CHAR] = s.char_weight
     return FeatureUnion(parts, transformer_weights=weights)
 

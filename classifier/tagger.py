@@ -22,7 +22,7 @@ from .tokenize import MorphemeAnalyzer
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 # Bumped whenever the pickled classes change shape: an older file is refused before unpickling.
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
