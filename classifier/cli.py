@@ -86,7 +86,7 @@ def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for every tag instead of the tuned ones.")
 @click.option("--top-k", type=click.IntRange(min=1), help="At most this many tags per document.")
 @click.option("--explain", is_flag=True, help="Add the morphemes that drove each tag.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Documents analysed together.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True, help="Documents vectorised and scored together.")
 @click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels to train the default model from when there is none.")
 @models_option
 def tag_cmd(inputs: tuple[str, ...], output: Path | None, threshold: float | None, top_k: int | None, explain: bool, batch_size: int, labels: Path, models: Path | None) -> None:

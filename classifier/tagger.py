@@ -167,13 +167,15 @@ class Tagger:
         scores = model.predict_proba(X)
         limits = model.thresholds_ if threshold is None else threshold
         passed = decide(scores, limits, exclusive=self.exclusive, top_k=top_k)
+        # Plain lists: indexing numpy arrays element by element cost ~10 µs per document.
+        order, passed_rows = np.argsort(-scores, axis=1).tolist(), passed.tolist()
+        names, rounded = self.tags, np.round(scores, 4).tolist()
         results = []
-        for i in range(len(docs)):
-            order = np.argsort(-scores[i])
-            tags = [self.tags[k] for k in order if passed[i, k]]
-            result = TagResult(tags, {t: round(float(s), 4) for t, s in zip(self.tags, scores[i])})
+        for i, (ranking, passing) in enumerate(zip(order, passed_rows)):
+            tags = [names[k] for k in ranking if passing[k]]
+            result = TagResult(tags, dict(zip(names, rounded[i])))
             if explain:
-                result.explanations = {t: self._explain_row(X[i], self.tags.index(t)) for t in tags}
+                result.explanations = {t: self._explain_row(X[i], names.index(t)) for t in tags}
             results.append(result)
         return results
 

@@ -49,3 +49,16 @@ def test_ngrams_stay_within_words_and_decode():
     assert set(docs.tolist()) == {0}
     with pytest.raises(ValueError):
         ngram_codes(["x"], (1, 4))
+
+
+def test_morpheme_tfidf_transform_equals_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classifier.features import Analysed, MorphemeTfidf, _identity, _morphemes_of
+
+    docs = [Analysed("", ["돌봄", "로봇", "어르신", "돕다"]), Analysed("", ["메타버스", "플랫폼", "로봇"]), Analysed("", [])]
+    unseen = [Analysed("", ["로봇", "어르신", "새말"]), Analysed("", ["돌봄", "로봇", "돌봄", "로봇"])]
+    for ngram_range in ((1, 1), (1, 2), (2, 3)):
+        kwargs = dict(preprocessor=_identity, tokenizer=_morphemes_of, token_pattern=None, lowercase=False, ngram_range=ngram_range, sublinear_tf=True)
+        ours, theirs = MorphemeTfidf(**kwargs).fit(docs), TfidfVectorizer(**kwargs).fit(docs)
+        assert np.allclose(ours.transform(unseen).toarray(), theirs.transform(unseen).toarray())
