@@ -4,17 +4,22 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import click
+from tqdm import tqdm
 
 from . import __version__
-from .batch import make_writer, record, tag_stream
+from . import distributed
+from .batch import Summary, TagOptions, is_csv, make_writer, prepare_resume, record, tag_records
 from .evaluate import cross_validate, format_report, holdout
 from .exceptions import KtagError
-from .inputs import check_inputs, iter_documents
+from .inputs import Record, check_inputs, count_records, iter_records
 from .registry import ModelRegistry, default_models_dir
+from .tagger import Tagger
 from .store import DB_FILE, LabelStore, import_files
 from .training import DEFAULT_LABELS, ensure_model, load_dataset, make_factory, train
 
@@ -82,33 +87,107 @@ def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool
 
 @main.command("tag")
 @click.argument("inputs", nargs=-1)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout (CSV when it ends in .csv).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout (CSV when it ends in .csv); a folder with --engine dask.")
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for every tag instead of the tuned ones.")
 @click.option("--top-k", type=click.IntRange(min=1), help="At most this many tags per document.")
 @click.option("--explain", is_flag=True, help="Add the morphemes that drove each tag.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel analysis threads (Kiwi's own pool).")
+@click.option("--resume", is_flag=True, help="Skip ids already in the output file and append to it.")
+@click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True, help="On a bad record: stop, or report it and go on.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True, help="Documents vectorised and scored together.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Tag here, or on a Dask cluster.")
+@click.option("--scheduler", help="Dask scheduler address (tcp://host:8786), or 'local' for a cluster on this machine.")
+@click.option("--partition-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Documents per Dask task.")
 @click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels to train the default model from when there is none.")
 @models_option
-def tag_cmd(inputs: tuple[str, ...], output: Path | None, threshold: float | None, top_k: int | None, explain: bool, batch_size: int, labels: Path, models: Path | None) -> None:
+def tag_cmd(
+    inputs: tuple[str, ...],
+    output: Path | None,
+    threshold: float | None,
+    top_k: int | None,
+    explain: bool,
+    jobs: int,
+    resume: bool,
+    on_error: str,
+    quiet: bool,
+    batch_size: int,
+    engine: str,
+    scheduler: str | None,
+    partition_size: int,
+    labels: Path,
+    models: Path | None,
+) -> None:
     """Tag documents: text files, folders of *.txt, JSONL (id, text, title), CSV, or stdin (-).
 
-    Writes one JSON line per document: {"id", "tags", "scores", "model"}.
+    Writes one JSON line per document, {"id", "tags", "scores", "model"}, in input order.
+    A progress bar (documents/s, ETA) shows on a terminal; a summary ends the run.
 
-    Example: ktag tag seeds/ -o tags.jsonl
+    Example: ktag tag articles.jsonl -o tags.jsonl -j 2 --resume --on-error skip
     """
+    if resume and output is None:
+        raise click.UsageError("--resume needs -o FILE")
+    if engine == "dask" and (output is None or scheduler is None):
+        raise click.UsageError("--engine dask needs --scheduler ADDRESS and -o FOLDER")
     check_inputs(inputs)
     registry = _registry(models)
-    version = ensure_model(registry, labels, _stderr)
-    version, tagger = registry.load(version)
-    docs = iter_documents(list(inputs))
-    fh = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    version, tagger = registry.load(ensure_model(registry, labels, _stderr))
+    options = TagOptions(threshold, top_k, explain, batch_size)
+    show = not quiet and sys.stderr.isatty()
+    total = count_records(list(inputs)) if show else None
+    with tqdm(total=total, disable=not show, unit="doc", file=sys.stderr, dynamic_ncols=True) as bar:
+
+        def report(error: KtagError) -> None:
+            tqdm.write(f"skipped {error}", file=sys.stderr)
+            bar.update(1)  # the bar counts records, bad ones included
+
+        records = iter_records(list(inputs))
+        if engine == "dask":
+            assert output is not None and scheduler is not None
+            with distributed.connect(scheduler) as client:
+                summary = distributed.run(
+                    client, registry.root / version, version, records, output,
+                    options=options, partition_size=partition_size, on_error=on_error, report=report, progress=bar.update,
+                )
+        else:
+            summary = _tag_local(tagger, version, records, output, options, jobs, resume, on_error, report, bar)
+    if not quiet:
+        _stderr(summary.line())
+
+
+def _tag_local(
+    tagger: Tagger,
+    version: str,
+    records: Iterable[Record],
+    output: Path | None,
+    options: TagOptions,
+    jobs: int,
+    resume: bool,
+    on_error: str,
+    report: Callable[[KtagError], None],
+    bar: tqdm,
+) -> Summary:
+    summary = Summary()
+    start = time.perf_counter()
+    done = prepare_resume(output) if resume and output else set()
+    bar.update(len(done))
+    appending = bool(resume and output and output.exists() and output.stat().st_size > 0)
+    fh = output.open("a" if appending else "w", encoding="utf-8", newline="") if output else sys.stdout
     try:
-        writer = make_writer(fh, tagger.tags, bool(output and output.suffix.lower() == ".csv"))
-        for doc, result in tag_stream(tagger, docs, batch_size=batch_size, threshold=threshold, top_k=top_k, explain=explain):
+        writer = make_writer(fh, tagger.tags, is_csv(output), header=not appending)
+        stream = tag_records(
+            tagger, records, options=options, jobs=jobs, on_error=on_error, report=report, skip_ids=done, summary=summary
+        )
+        for doc, result in stream:
             writer.write(record(doc, result, version))
+            bar.update(1)
     finally:
         if output:
             fh.close()
+        else:
+            fh.flush()
+    summary.seconds = time.perf_counter() - start
+    return summary
 
 
 @main.command("evaluate")

@@ -1,13 +1,22 @@
-"""Documents to tag: text files, folders of them, JSONL, CSV or standard input, read lazily."""
+"""Documents to tag: text files, folders of them, JSONL, CSV or standard input, read lazily.
+
+``iter_records`` yields each document, or an ``InputError`` for a record that cannot be read (a
+broken JSON line, an undecodable file, an empty text) and then goes on, so a caller can skip bad
+records and report them instead of losing the rest. Nothing is read ahead: memory stays flat
+however many documents there are.
+"""
 from __future__ import annotations
 
+import codecs
 import csv
+import itertools
 import json
+import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from .exceptions import InputError
 
@@ -26,6 +35,9 @@ class InputDocument:
         return f"{self.title}\n{self.text}" if self.title else self.text
 
 
+Record = InputDocument | InputError
+
+
 def check_inputs(inputs: Sequence[str]) -> None:
     """Fail early (before any model is loaded or trained) on inputs that do not exist."""
     for item in inputs:
@@ -34,119 +46,166 @@ def check_inputs(inputs: Sequence[str]) -> None:
 
 
 def iter_documents(inputs: Sequence[str], stdin: IO[str] | None = None) -> Iterator[InputDocument]:
-    """Every document of every input, in order. ``-`` is standard input: JSONL when its first
-    non-blank character is ``{``, otherwise one plain-text document."""
+    """Every document of every input, in order; the first bad record raises its ``InputError``."""
+    for record in iter_records(inputs, stdin):
+        if isinstance(record, InputError):
+            raise record
+        yield record
+
+
+def iter_records(inputs: Sequence[str], stdin: IO[str] | None = None) -> Iterator[Record]:
+    """Every document of every input, in order, with an ``InputError`` in place of each bad record.
+    ``-`` (or no input) is standard input: JSONL when its first non-blank character is ``{``,
+    otherwise one plain-text document."""
     for item in inputs or [STDIN]:
         if item == STDIN:
-            yield from _read_stdin(stdin or sys.stdin)
+            yield from _stdin(stdin if stdin is not None else sys.stdin.buffer)
             continue
         path = Path(item)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*.txt") if p.is_file())
-            if not files:
-                raise InputError(str(path), "no *.txt files in this folder")
-            for file in files:
+            found = False
+            for file in _walk_txt(path):
+                found = True
                 yield _text_file(file, file.relative_to(path).with_suffix("").as_posix())
+            if not found:
+                yield InputError(str(path), "no *.txt files in this folder")
         elif not path.exists():
-            raise InputError(str(path), "no such file or folder")
+            yield InputError(str(path), "no such file or folder")
         elif path.suffix.lower() == ".jsonl":
-            yield from _jsonl(_open_text(path), str(path))
+            yield from _opened(path, lambda fh: _jsonl(fh, str(path)))
         elif path.suffix.lower() == ".csv":
-            yield from _csv(_open_text(path), str(path))
+            yield from _opened(path, lambda fh: _csv(fh, str(path)))
         else:
             yield _text_file(path, path.stem)
 
 
-def _open_text(path: Path) -> IO[str]:
+def count_records(inputs: Sequence[str]) -> int | None:
+    """How many records the inputs hold (for a progress bar's ETA), or None when unknown (stdin).
+    A cheap pass: lines of JSONL, rows of CSV, files of folders."""
+    total = 0
+    for item in inputs or [STDIN]:
+        path = Path(item)
+        if item == STDIN:
+            return None
+        if path.is_dir():
+            total += sum(1 for _ in _walk_txt(path))
+        elif path.suffix.lower() == ".jsonl":
+            with path.open("rb") as fh:
+                total += sum(1 for line in fh if line.strip())
+        elif path.suffix.lower() == ".csv":
+            try:
+                with path.open(encoding="utf-8-sig", newline="") as fh:
+                    total += max(0, sum(1 for _ in csv.reader(fh)) - 1)
+            except (UnicodeDecodeError, csv.Error):
+                return None
+        else:
+            total += 1
+    return total
+
+
+def _walk_txt(root: Path) -> Iterator[Path]:
+    """``*.txt`` under ``root``, depth first, each folder sorted, one folder listed at a time."""
+    entries = sorted(os.scandir(root), key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir():
+            yield from _walk_txt(Path(entry.path))
+        elif entry.is_file() and entry.name.endswith(".txt"):
+            yield Path(entry.path)
+
+
+def _opened(path: Path, read: object) -> Iterator[Record]:
     try:
-        return path.open(encoding="utf-8-sig", errors="strict", newline="")
+        fh = path.open("rb")
     except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from exc
+        yield InputError(str(path), f"cannot read: {exc.strerror or exc}")
+        return
+    with fh:
+        yield from read(fh)  # type: ignore[operator]
 
 
-def _checked(doc_id: str, text: object, title: object, location: str) -> InputDocument:
+def _checked(doc_id: str, text: object, title: object, location: str) -> Record:
     if not isinstance(text, str) or not text.strip():
-        raise InputError(location, "empty or missing text")
+        return InputError(location, "empty or missing text")
     if title is not None and not isinstance(title, str):
-        raise InputError(location, "'title' must be a string")
+        return InputError(location, "'title' must be a string")
     return InputDocument(doc_id, text, title or None, location)
 
 
-def _text_file(path: Path, doc_id: str) -> InputDocument:
+def _text_file(path: Path, doc_id: str) -> Record:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from exc
+        return InputError(str(path), f"cannot read: {exc.strerror or exc}")
     except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"not valid UTF-8 (byte {exc.start})") from exc
+        return InputError(str(path), f"not valid UTF-8 (byte {exc.start})")
     return _checked(doc_id, text, None, str(path))
 
 
-def _jsonl(fh: IO[str] | _Chained, name: str) -> Iterator[InputDocument]:
-    with fh:
-        number = 0
-        try:
-            for number, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                location = f"{name}:{number}"
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(location, f"invalid JSON: {exc.msg}") from exc
-                if not isinstance(record, dict):
-                    raise InputError(location, "expected a JSON object")
-                doc_id = record.get("id", str(number))
-                yield _checked(str(doc_id), record.get("text"), record.get("title"), location)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name}:{number + 1}", "not valid UTF-8") from exc
-
-
-def _csv(fh: IO[str], name: str) -> Iterator[InputDocument]:
-    with fh:
-        try:
-            reader = csv.DictReader(fh)
-            if "text" not in (reader.fieldnames or []):
-                raise InputError(f"{name}:1", "CSV header needs a 'text' column (and optionally id, title)")
-            for row in reader:
-                location = f"{name}:{reader.line_num}"
-                doc_id = row.get("id") or str(reader.line_num)
-                yield _checked(doc_id, row.get("text"), row.get("title") or None, location)
-        except UnicodeDecodeError as exc:
-            raise InputError(name, "not valid UTF-8") from exc
-        except csv.Error as exc:
-            raise InputError(name, f"malformed CSV: {exc}") from exc
-
-
-def _read_stdin(stream: IO[str]) -> Iterator[InputDocument]:
-    """JSONL is streamed line by line; plain text is one document."""
+def _jsonl_line(raw: bytes | str, number: int, name: str) -> Record | None:
+    location = f"{name}:{number}"
     try:
-        head: list[str] = []
-        for line in stream:
-            head.append(line)
-            if line.strip():
-                break
-        if head and head[-1].lstrip().startswith("{"):
-            yield from _jsonl(_Chained(head, stream), "<stdin>")
-            return
-        data = "".join(head) + stream.read()
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
-        raise InputError("<stdin>", "not valid UTF-8") from exc
-    yield _checked("stdin", data, None, "<stdin>")
-
-
-class _Chained:
-    """Lines already read, then the rest of a stream; usable where ``_jsonl`` wants a file."""
-
-    def __init__(self, head: list[str], rest: IO[str]) -> None:
-        self.head, self.rest = head, rest
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self.head
-        yield from self.rest
-
-    def __enter__(self) -> _Chained:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+        return InputError(location, f"not valid UTF-8 (byte {exc.start} of the line)")
+    if not line.strip():
         return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return InputError(location, f"invalid JSON: {exc.msg}")
+    except RecursionError:
+        return InputError(location, "invalid JSON: nested too deeply")
+    if not isinstance(record, dict):
+        return InputError(location, "expected a JSON object")
+    doc_id = record.get("id", str(number))
+    return _checked(str(doc_id), record.get("text"), record.get("title"), location)
+
+
+def _jsonl(lines: Iterable[bytes | str], name: str) -> Iterator[Record]:
+    """One record per non-blank line; a line that is not UTF-8 or not JSON is one bad record."""
+    for number, raw in enumerate(lines, 1):
+        record = _jsonl_line(raw, number, name)
+        if record is not None:
+            yield record
+
+
+def _csv(fh: BinaryIO, name: str) -> Iterator[Record]:
+    """Rows of a CSV with a ``text`` column (optional ``id``, ``title``). CSV rows may span lines,
+    so a decoding error ends the file (reported with the row it stopped at)."""
+    reader = csv.DictReader(codecs.getreader("utf-8-sig")(fh), strict=False)
+    try:
+        if "text" not in (reader.fieldnames or []):
+            yield InputError(f"{name}:1", "CSV header needs a 'text' column (and optionally id, title)")
+            return
+        for row in reader:
+            location = f"{name}:{reader.line_num}"
+            if None in row:
+                yield InputError(location, "more fields than the header has")
+                continue
+            yield _checked(row.get("id") or str(reader.line_num), row.get("text"), row.get("title") or None, location)
+    except UnicodeDecodeError:
+        yield InputError(f"{name}:{reader.line_num + 1}", "not valid UTF-8; the rest of this file is skipped")
+    except csv.Error as exc:
+        yield InputError(f"{name}:{reader.line_num}", f"malformed CSV ({exc}); the rest of this file is skipped")
+
+
+def _stdin(stream: IO[str] | BinaryIO) -> Iterator[Record]:
+    """JSONL is streamed line by line; plain text is one document. ``stream`` may be binary
+    (``sys.stdin.buffer``: then one undecodable line is one bad record) or text."""
+    lines = iter(stream)
+    head: list[bytes | str] = []
+    for line in lines:
+        head.append(line)
+        if line.strip():
+            break
+    first = head[-1].lstrip() if head else ""
+    if first[:1] in ("{", b"{"):
+        yield from _jsonl(itertools.chain(head, lines), "<stdin>")
+        return
+    raw = head + list(lines)
+    try:
+        data = b"".join(raw).decode("utf-8-sig") if raw and isinstance(raw[0], bytes) else "".join(raw)  # type: ignore[arg-type]
+    except UnicodeDecodeError as exc:
+        yield InputError("<stdin>", f"not valid UTF-8 (byte {exc.start})")
+        return
+    yield _checked("stdin", data, None, "<stdin>")

@@ -21,7 +21,7 @@ DEFAULT_KEEP_TAGS: tuple[str, ...] = ("NNG", "NNP", "XR", "SL", "SH")
 STEM_TAGS: tuple[str, ...] = ("VV", "VA")
 
 _lock = threading.Lock()
-_kiwis: dict[tuple[tuple[str, str], ...], tuple[int, int, Any]] = {}
+_kiwis: dict[tuple[tuple[tuple[str, str], ...], int], tuple[int, int, Any]] = {}
 
 
 def kiwi_threads() -> int:
@@ -42,24 +42,25 @@ def use_single_thread() -> None:
         _kiwis.clear()
 
 
-def get_kiwi(user_words: tuple[tuple[str, str], ...] = ()) -> tuple[Any, bool]:
-    """This process's Kiwi for ``user_words``, and whether its thread pool is usable here.
+def get_kiwi(user_words: tuple[tuple[str, str], ...] = (), threads: int | None = None) -> tuple[Any, bool]:
+    """This process's Kiwi for ``user_words`` with ``threads`` pool threads (default
+    ``kiwi_threads()``), and whether its pool is usable here.
 
-    Built lazily, once per process. A Kiwi inherited through ``fork`` is reused (its model memory
-    stays shared copy-on-write) but its pool is reported unusable.
+    Built lazily, once per process and setting. A Kiwi inherited through ``fork`` is reused (its
+    model memory stays shared copy-on-write) but its pool is reported unusable.
     """
-    key = tuple(user_words)
+    threads = kiwi_threads() if threads is None else threads
+    key = (tuple(user_words), threads)
     with _lock:
         entry = _kiwis.get(key)
         if entry is None:
             from kiwipiepy import Kiwi
 
-            threads = kiwi_threads()
             with warnings.catch_warnings():
                 # kiwipiepy warns that num_workers=0 now means "single thread": that is what we want.
                 warnings.simplefilter("ignore", DeprecationWarning)
                 kiwi = Kiwi(num_workers=threads)
-            for word, tag in key:
+            for word, tag in key[0]:
                 kiwi.add_user_word(word, tag)
             entry = (os.getpid(), threads, kiwi)
             _kiwis[key] = entry
@@ -90,9 +91,10 @@ class MorphemeAnalyzer:
         kiwi, _ = get_kiwi(self.user_words)
         return self._select(kiwi.tokenize(text))
 
-    def iter_analyze(self, texts: Iterable[str]) -> Iterator[list[str]]:
-        """Analyse many texts in order, with Kiwi's own thread pool where it is safe."""
-        kiwi, pooled = get_kiwi(self.user_words)
+    def iter_analyze(self, texts: Iterable[str], threads: int | None = None) -> Iterator[list[str]]:
+        """Analyse many texts lazily and in order, with Kiwi's own pool of ``threads`` threads
+        (default ``kiwi_threads()``; 0 analyses in this thread) where that pool is safe to use."""
+        kiwi, pooled = get_kiwi(self.user_words, threads)
         if pooled:
             for tokens in kiwi.tokenize(iter(texts)):
                 yield self._select(tokens)

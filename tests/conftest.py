@@ -1,6 +1,7 @@
 """Shared fixtures. Kiwi takes seconds to load, so analysers and fitted taggers are session-scoped."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from classifier.data import Taxonomy, read_labelled
+from classifier.inputs import InputDocument
 from classifier.tagger import Tagger
 from classifier.tokenize import MorphemeAnalyzer
 
@@ -64,3 +66,18 @@ def run_ktag(tmp_path: Path):
         )
 
     return run
+
+
+def sample_docs(n: int) -> list[InputDocument]:
+    texts = [json.loads(line)["text"] for line in MINI.read_text(encoding="utf-8").splitlines()]
+    return [InputDocument(f"d{i}", texts[i % len(texts)] + f" {i}번째 문서") for i in range(n)]
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """60 documents as JSONL with one broken line (line 11), beside a link to labels/."""
+    lines = [json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) for d in sample_docs(60)]
+    lines.insert(10, "{broken")
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    Path(tmp_path / "labels").symlink_to(ROOT / "labels")
+    return tmp_path / "in.jsonl"

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import struct
+import termios
+import subprocess
+
+import pytest
+
+from classifier.batch import Summary, TagOptions, prepare_resume, tag_records
+from classifier.exceptions import InputError
+from classifier.inputs import InputDocument, iter_records
+
+from conftest import ktag_executable, sample_docs as docs
+
+
+def test_parallel_output_equals_serial_in_input_order(mini_tagger):
+    items = docs(300)
+    serial = [(d.id, r.scores) for d, r in tag_records(mini_tagger, items, options=TagOptions(batch_size=32), jobs=1)]
+    parallel = [(d.id, r.scores) for d, r in tag_records(mini_tagger, items, options=TagOptions(batch_size=32), jobs=2)]
+    assert [i for i, _ in serial] == [d.id for d in items]
+    assert parallel == serial
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_streams_without_reading_ahead(mini_tagger, jobs):
+    pulled = 0
+
+    def source():
+        nonlocal pulled
+        for d in docs(100_000):
+            pulled += 1
+            yield d
+
+    stream = tag_records(mini_tagger, source(), options=TagOptions(batch_size=16), jobs=jobs)
+    first = [next(stream) for _ in range(20)]
+    assert [d.id for d, _ in first] == [f"d{i}" for i in range(20)]
+    assert pulled < 2_000  # a bounded read-ahead, not the 100,000 documents
+
+
+def test_bad_records_are_skipped_and_reported_or_stop(mini_tagger):
+    items = [*docs(3), InputError("x.jsonl:4", "invalid JSON"), *docs(2)]
+    reported: list[str] = []
+    summary = Summary()
+    out = list(tag_records(mini_tagger, items, on_error="skip", report=lambda e: reported.append(str(e)), summary=summary))
+    assert [d.id for d, _ in out] == ["d0", "d1", "d2", "d0", "d1"]
+    assert reported == ["x.jsonl:4: invalid JSON"]
+    assert (summary.documents, summary.errors, summary.error_locations) == (5, 1, ["x.jsonl:4"])
+    seen = []
+    with pytest.raises(InputError, match="x.jsonl:4"):
+        for d, _ in tag_records(mini_tagger, items, on_error="stop"):
+            seen.append(d.id)
+    assert seen == ["d0", "d1", "d2"]  # everything before the bad record was tagged
+
+
+def test_resume_skips_done_ids_and_repairs_a_cut_line(tmp_path, mini_tagger):
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id": "d0", "tags": []}\n{"id": "d1", "tags": []}\n{"id": "d2", "ta', encoding="utf-8")
+    done = prepare_resume(out)
+    assert done == {"d0", "d1"}
+    assert out.read_text(encoding="utf-8").endswith('"tags": []}\n')
+    summary = Summary()
+    ids = [d.id for d, _ in tag_records(mini_tagger, docs(4), skip_ids=done, summary=summary)]
+    assert ids == ["d2", "d3"] and summary.already_done == 2
+    csv_out = tmp_path / "out.csv"
+    csv_out.write_text("id,tags,model\nd0,,v\nd1,a,v\n", encoding="utf-8")
+    assert prepare_resume(csv_out) == {"d0", "d1"}
+
+
+def test_records_report_bad_lines_and_go_on(tmp_path):
+    f = tmp_path / "in.jsonl"
+    f.write_bytes(b'{"id": "a", "text": "\xec\x95\x88\xeb\x85\x95"}\n{"id": "b", "text": \n' + '{"id": "c", "text": "나쁜"}\n'.encode("cp949") + b'{"id": "d", "text": ""}\n{"id": "e", "text": "ok"}\n')
+    out = [(r.id if isinstance(r, InputDocument) else str(r)) for r in iter_records([str(f)])]
+    assert out[0] == "a" and out[-1] == "e"
+    assert out[1].endswith("in.jsonl:2: invalid JSON: Expecting value")
+    assert "in.jsonl:3: not valid UTF-8" in out[2]
+    assert out[3].endswith("in.jsonl:4: empty or missing text")
+
+
+def test_cli_parallel_skip_resume_and_summary(corpus, run_ktag, tmp_path):
+    stopped = run_ktag("tag", "in.jsonl", "-o", "stop.jsonl")
+    assert stopped.returncode == 1 and "in.jsonl:11: invalid JSON" in stopped.stderr
+    assert len((tmp_path / "stop.jsonl").read_text(encoding="utf-8").splitlines()) == 10
+
+    full = run_ktag("tag", "in.jsonl", "-o", "full.jsonl", "-j", "2", "--on-error", "skip")
+    assert full.returncode == 0, full.stderr
+    assert "skipped in.jsonl:11: invalid JSON" in full.stderr
+    assert "tagged 60 documents" in full.stderr and "1 errors" in full.stderr
+    rows = (tmp_path / "full.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(r)["id"] for r in rows] == [f"d{i}" for i in range(60)]
+
+    (tmp_path / "part.jsonl").write_text("\n".join(rows[:25]) + "\n" + rows[25][:30], encoding="utf-8")
+    resumed = run_ktag("tag", "in.jsonl", "-o", "part.jsonl", "--resume", "--on-error", "skip")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "tagged 35 documents" in resumed.stderr and "25 already in the output" in resumed.stderr
+    assert (tmp_path / "part.jsonl").read_text(encoding="utf-8").splitlines() == rows
+
+    quiet = run_ktag("tag", "in.jsonl", "-o", "q.jsonl", "--on-error", "skip", "--quiet")
+    assert "tagged" not in quiet.stderr and "skipped in.jsonl:11" in quiet.stderr
+    assert run_ktag("tag", "in.jsonl", "--resume").returncode == 2
+
+
+def test_progress_bar_on_a_terminal(corpus, tmp_path):
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a real terminal's size
+    env = {**os.environ, "KTAG_MODELS": str(tmp_path / "models")}
+    proc = subprocess.run(
+        [ktag_executable(), "tag", "in.jsonl", "-o", "out.jsonl", "--on-error", "skip"],
+        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal, timeout=300,
+    )
+    os.close(terminal)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(controller)
+    text = screen.decode("utf-8", errors="replace")
+    assert proc.returncode == 0
+    assert "61/61" in text and "doc/s" in text  # every record (the bad line too) of the known total, and the rate
