@@ -91,7 +91,7 @@ def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool
 @click.option("--threshold", type=click.FloatRange(0, 1), help="One threshold for every tag instead of the tuned ones.")
 @click.option("--top-k", type=click.IntRange(min=1), help="At most this many tags per document.")
 @click.option("--explain", is_flag=True, help="Add the morphemes that drove each tag.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel analysis threads (Kiwi's own pool).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (one per core is best).")
 @click.option("--resume", is_flag=True, help="Skip ids already in the output file and append to it.")
 @click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True, help="On a bad record: stop, or report it and go on.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")

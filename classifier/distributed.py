@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .batch import Summary, TagOptions, record
+from .batch import Summary, TagOptions, record, tag_chunk
 from .exceptions import InputError, KtagError
 from .inputs import InputDocument, Record
 from .tagger import MODEL_FILE, Tagger, sha256_file
 
 PART = "part-{:05d}.jsonl"
+PARTITION_CHARS = 200_000  # ~80 news articles: a second or two of work per task
 
 _models: dict[tuple[str, str], Tagger] = {}
 _models_lock = threading.Lock()
@@ -51,18 +52,17 @@ def _worker_tagger(model_dir: str, sha256: str) -> Tagger:
 
 def tag_partition(
     model_dir: str, sha256: str, version: str, items: list[tuple[str, str, str | None]], options: TagOptions
-) -> list[dict[str, Any]]:
-    """Tag one partition of ``(id, text, title)`` on a worker; returns the output records."""
+) -> tuple[int, str]:
+    """Tag one partition of ``(id, text, title)`` on a worker; returns its size and its JSONL
+    (serialised here, so the client only writes text: its CPU is shared with the workers)."""
     tagger = _worker_tagger(model_dir, sha256)
     docs = [InputDocument(doc_id, text, title) for doc_id, text, title in items]
-    out: list[dict[str, Any]] = []
+    lines: list[str] = []
     for start in range(0, len(docs), options.batch_size):
         chunk = docs[start : start + options.batch_size]
-        results = tagger.tag(
-            [d.full_text for d in chunk], threshold=options.threshold, top_k=options.top_k, explain=options.explain
-        )
-        out.extend(record(d, r, version) for d, r in zip(chunk, results))
-    return out
+        for doc, result in zip(chunk, tag_chunk(tagger, [d.full_text for d in chunk], options)):
+            lines.append(json.dumps(record(doc, result, version), ensure_ascii=False) + "\n")
+    return len(lines), "".join(lines)
 
 
 def partitions(
@@ -71,8 +71,12 @@ def partitions(
     on_error: str,
     summary: Summary,
     report: Callable[[InputError], None] | None,
+    max_chars: int = PARTITION_CHARS,
 ) -> Iterator[list[tuple[str, str, str | None]]]:
+    """Lists of at most ``size`` documents and about ``max_chars`` characters: long articles make
+    smaller partitions, so work spreads evenly over the workers and no task holds much memory."""
     part: list[tuple[str, str, str | None]] = []
+    chars = 0
     for item in records:
         if isinstance(item, InputError):
             summary.errors += 1
@@ -83,9 +87,10 @@ def partitions(
                 report(item)
             continue
         part.append((item.id, item.text, item.title))
-        if len(part) >= size:
+        chars += len(item.text)
+        if len(part) >= size or chars >= max_chars:
             yield part
-            part = []
+            part, chars = [], 0
     if part:
         yield part
 
@@ -132,16 +137,14 @@ def run(
 
     def write_next() -> None:
         nonlocal written
-        rows = in_flight.popleft().result()
+        count, text = in_flight.popleft().result()
         tmp = out_dir / f".{PART.format(written)}.tmp"
-        with tmp.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        tmp.write_text(text, encoding="utf-8")
         tmp.replace(out_dir / PART.format(written))
         written += 1
-        summary.documents += len(rows)
+        summary.documents += count
         if progress:
-            progress(len(rows))
+            progress(count)
 
     for part in partitions(records, partition_size, on_error, summary, report):
         in_flight.append(client.submit(tag_partition, str(model_dir), sha, version, part, options, pure=False))

@@ -53,7 +53,7 @@ class MorphemeTfidf(TfidfVectorizer):
             tokens = tokenize(preprocess(doc))
             grams: list[str] = list(tokens) if low == 1 else []
             for n in range(max(2, low), high + 1):
-                grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+                grams.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)))))
             indices.extend(j for j in map(lookup, grams) if j is not None)
             indptr.append(len(indices))
         counts = sparse.csr_matrix(
