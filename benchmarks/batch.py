@@ -1,11 +1,13 @@
-"""Batch-tagging benchmark: the pipeline against bare Kiwi, -j 2 against -j 1, processes against
-Kiwi's threads, Dask LocalCluster(2) against -j 2, and peak memory — all in one run.
+"""Batch-tagging benchmark: the pipeline against bare Kiwi, -j 2 against -j 1, Kiwi's thread pool
+against worker processes, Dask LocalCluster(2) against -j 2, and peak memory per worker.
 
-Usage: python benchmarks/batch.py [--ynat ../shared/data/ynat/train.csv] [--headlines 36547] [--megabytes 20]
+Usage: python benchmarks/batch.py [--ynat ../shared/data/ynat/train.csv] [--headlines 36547]
+                                  [--megabytes 20] [--rounds 6]
 
 Two corpora: the YNAT headlines, and the five seed articles replicated to at least --megabytes MB.
-Every measurement runs in its own process (so its peak RSS is its own) and times only the tagging
-loop, after the model is loaded and Kiwi warmed. Prints figures; never passes or fails.
+This machine is shared and noisy, so every ratio comes from one process that alternates the two
+things it compares over --rounds slices of the corpus (A, B, A, B, ...) and sums their times:
+slow spells hit both sides alike. Prints figures; never passes or fails.
 """
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse  # noqa: E402
-import contextlib  # noqa: E402
 import itertools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -24,6 +25,7 @@ import resource  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_YNAT = ROOT.parent / "shared" / "data" / "ynat" / "train.csv"
@@ -33,125 +35,155 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def read_texts(path: Path) -> list[str]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line)["text"] for line in fh]
+def write_jsonl(path: Path, texts: list[str]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for i, text in enumerate(texts):
+            fh.write(json.dumps({"id": f"d{i}", "text": text}, ensure_ascii=False) + "\n")
 
 
-# -- measurements, each run in a fresh process ---------------------------------------------------
-def measure(mode: str, data: Path, model_dir: Path, jobs: int) -> dict[str, float]:
-    from classifier.batch import TagOptions, record, tag_records, worker_pool
+def alternate(slices: list[Path], a: Callable[[Path], None], b: Callable[[Path], None]) -> tuple[float, float]:
+    """Seconds of ``a`` and of ``b`` over all slices, run alternately."""
+    spent = [0.0, 0.0]
+    for i, part in enumerate(slices):
+        order = (0, 1) if i % 2 == 0 else (1, 0)
+        for side in order:
+            start = time.perf_counter()
+            (a, b)[side](part)
+            spent[side] += time.perf_counter() - start
+    return spent[0], spent[1]
+
+
+# -- one comparison per process ------------------------------------------------------------------
+def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:
+    from classifier import distributed
+    from classifier.batch import record, tag_records, worker_pool
+    from classifier.features import Analysed
     from classifier.inputs import iter_records
     from classifier.registry import ModelRegistry
     from classifier.tokenize import get_kiwi
 
-    texts = read_texts(data)
     registry = ModelRegistry(model_dir)
     version, tagger = registry.load()
-    if mode == "bare":  # Kiwi.tokenize alone, same threads, same documents
-        kiwi, _ = get_kiwi((), jobs if jobs > 1 else 0)
-        kiwi.tokenize(texts[0])
-        start = time.perf_counter()
-        if jobs > 1:
-            for _ in kiwi.tokenize(iter(texts)):
-                pass
-        else:
-            for text in texts:
-                kiwi.tokenize(text)
-        seconds = time.perf_counter() - start
-        return {"docs_per_s": len(texts) / seconds, "peak_rss_mb": peak_rss_mb()}
-    if mode == "pipeline":  # what `ktag tag -j N -o FILE` runs
-        with contextlib.ExitStack() as stack:
-            pool = stack.enter_context(worker_pool(tagger, jobs)) if jobs > 1 else None
-            warm = itertools.islice(iter_records([str(data)]), 32 * jobs)  # starts and warms the workers' Kiwi
-            for _ in tag_records(tagger, warm, jobs=jobs, options=TagOptions(batch_size=8), pool=pool):
-                pass
+    n_docs = sum(1 for part in slices for _ in part.open(encoding="utf-8"))
+
+    def texts(part: Path) -> list[str]:
+        return [json.loads(line)["text"] for line in part.open(encoding="utf-8")]
+
+    def pipeline(pool: object = None, jobs: int = 1) -> Callable[[Path], None]:
+        def run(part: Path) -> None:  # what `ktag tag -j N -o FILE` does: read, tag, serialise, write
             with open(os.devnull, "w", encoding="utf-8") as sink:
-                start = time.perf_counter()
-                for doc, result in tag_records(tagger, iter_records([str(data)]), jobs=jobs, options=TagOptions(), pool=pool):
+                for doc, result in tag_records(tagger, iter_records([str(part)]), jobs=jobs, pool=pool):
                     sink.write(json.dumps(record(doc, result, version), ensure_ascii=False) + "\n")
-                seconds = time.perf_counter() - start
-        workers_rss = [peak_rss_mb()] if jobs == 1 else _children_peak_rss()
-        return {"docs_per_s": len(texts) / seconds, "peak_rss_mb": max(workers_rss), "main_rss_mb": peak_rss_mb()}
-    if mode == "threads":  # the alternative: Kiwi's own pool of N threads in one process
-        from classifier.features import Analysed
 
-        kiwi_warm = texts[:32]
-        tagger.tag_analysed([Analysed(t, m) for t, m in zip(kiwi_warm, tagger.analyzer.iter_analyze(kiwi_warm, threads=jobs))])
-        start = time.perf_counter()
-        batch: list[Analysed] = []
-        with open(os.devnull, "w", encoding="utf-8") as sink:
-            for text, morphemes in zip(texts, tagger.analyzer.iter_analyze(iter(texts), threads=jobs)):
-                batch.append(Analysed(text, morphemes))
-                if len(batch) == 256 or text is texts[-1]:
-                    for result in tagger.tag_analysed(batch):
-                        sink.write(json.dumps(result.scores) + "\n")
-                    batch.clear()
-        seconds = time.perf_counter() - start
-        return {"docs_per_s": len(texts) / seconds, "peak_rss_mb": peak_rss_mb()}
-    if mode == "dask":
-        from classifier import distributed
+        return run
 
-        with distributed.connect("local", workers=jobs) as client:
+    def warm(run: Callable[[Path], None]) -> None:
+        head = slices[0].parent / "warm.jsonl"
+        with head.open("w", encoding="utf-8") as fh:
+            fh.writelines(itertools.islice(slices[0].open(encoding="utf-8"), 64))
+        run(head)
+
+    out: dict[str, float] = {"documents": n_docs}
+    if kind == "pipeline-vs-bare":
+        kiwi, _ = get_kiwi((), 0)  # the Kiwi the -j 1 pipeline uses
+
+        def bare(part: Path) -> None:
+            for text in texts(part):
+                kiwi.tokenize(text)
+
+        warm(pipeline())
+        a, b = alternate(slices, pipeline(), bare)
+        out.update(pipeline=n_docs / a, bare=n_docs / b, peak_rss_mb=peak_rss_mb())
+    elif kind == "j2-vs-j1":
+        with worker_pool(tagger, 2) as pool:
+            two, one = pipeline(pool, 2), pipeline()
+            warm(two)
+            warm(one)
+            a, b = alternate(slices, two, one)
+            out.update(j2=n_docs / a, j1=n_docs / b)
+        out["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    elif kind == "threads-vs-processes":
+
+        def threads(part: Path) -> None:  # Kiwi's own 2-thread pool in this process
+            batch: list[Analysed] = []
+            items = texts(part)
+            with open(os.devnull, "w", encoding="utf-8") as sink:
+                for i, morphemes in enumerate(tagger.analyzer.iter_analyze(iter(items), threads=2)):
+                    batch.append(Analysed(items[i], morphemes))
+                    if len(batch) == 256 or i == len(items) - 1:
+                        for result in tagger.tag_analysed(batch):
+                            sink.write(json.dumps(result.scores) + "\n")
+                        batch.clear()
+
+        with worker_pool(tagger, 2) as pool:
+            processes = pipeline(pool, 2)
+            warm(processes)
+            warm(threads)
+            a, b = alternate(slices, threads, processes)
+            out.update(threads=n_docs / a, processes=n_docs / b)
+    elif kind == "dask-vs-j2":
+        with distributed.connect("local", workers=2) as client, worker_pool(tagger, 2) as pool:
             client.run(_warm_dask, str(registry.root / version))
-            with tempfile.TemporaryDirectory() as out:
-                start = time.perf_counter()
-                distributed.run(client, registry.root / version, version, iter_records([str(data)]), Path(out), partition_size=1000)
-                seconds = time.perf_counter() - start
-            worker_rss = client.run(peak_rss_mb)
-        return {"docs_per_s": len(texts) / seconds, "peak_rss_mb": max(worker_rss.values()), "main_rss_mb": peak_rss_mb()}
-    raise SystemExit(f"unknown mode {mode}")
+            outdir = Path(tempfile.mkdtemp())
 
+            def dask(part: Path) -> None:
+                distributed.run(client, registry.root / version, version, iter_records([str(part)]), outdir)
 
-def _children_peak_rss() -> list[float]:
-    """Peak RSS of the worker processes that have ended (the pool is closed by now)."""
-    return [resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]
+            warm(pipeline(pool, 2))
+            a, b = alternate(slices, dask, pipeline(pool, 2))
+            out.update(dask=n_docs / a, j2=n_docs / b)
+            out["dask_worker_peak_rss_mb"] = max(client.run(peak_rss_mb).values())
+    else:
+        raise SystemExit(f"unknown comparison {kind}")
+    return out
 
 
 def _warm_dask(model_dir: str) -> None:
+    from classifier.batch import TagOptions, tag_chunk
     from classifier.distributed import _worker_tagger
     from classifier.tagger import MODEL_FILE, sha256_file
 
-    _worker_tagger(model_dir, sha256_file(Path(model_dir) / MODEL_FILE)).tag(["워밍업 문장입니다."])
+    # tag_chunk, as the tasks do: it builds the same single-threaded Kiwi they will use
+    tag_chunk(_worker_tagger(model_dir, sha256_file(Path(model_dir) / MODEL_FILE)), ["워밍업 문장입니다."], TagOptions())
 
 
-def run_child(mode: str, data: Path, model_dir: Path, jobs: int) -> dict[str, float]:
+def run_child(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--data", str(data), "--model", str(model_dir), "--jobs", str(jobs)],
+        [sys.executable, __file__, "--child", kind, "--model", str(model_dir), *map(str, slices)],
         capture_output=True, text=True, check=False,
     )
     if out.returncode != 0:
-        raise SystemExit(f"{mode} -j {jobs} failed:\n{out.stderr[-3000:]}")
+        raise SystemExit(f"{kind} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # -- orchestration -------------------------------------------------------------------------------
-def prepare(work: Path, ynat: Path, headlines: int, megabytes: float) -> list[tuple[str, Path, Path]]:
+def prepare(work: Path, ynat: Path, headlines: int, megabytes: float, rounds: int) -> list[tuple[str, list[Path], Path]]:
     from classifier.data import read_labelled
     from classifier.registry import ModelRegistry
     from classifier.training import Dataset, load_dataset, train
 
     ynat_data = load_dataset([ynat], exclusive=True)
-    ynat_docs = ynat_data.documents[:headlines]
-    train(Dataset(ynat_docs, ynat_data.taxonomy), ModelRegistry(work / "ynat-model"), folds=1)
-    with (work / "headlines.jsonl").open("w", encoding="utf-8") as fh:
-        for d in ynat_docs:
-            fh.write(json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) + "\n")
-
+    docs = ynat_data.documents[:headlines]
+    train(Dataset(docs, ynat_data.taxonomy), ModelRegistry(work / "ynat-model"), folds=1)
     train(load_dataset([ROOT / "labels"]), ModelRegistry(work / "default-model"), folds=1)
     seeds = [d.text for d in read_labelled([ROOT / "labels"])]
-    size, n = 0, 0
-    with (work / "articles.jsonl").open("w", encoding="utf-8") as fh:
-        while size < megabytes * 1e6:
-            text = seeds[n % len(seeds)]
-            line = json.dumps({"id": f"a{n}", "text": text}, ensure_ascii=False) + "\n"
-            fh.write(line)
-            size += len(text.encode("utf-8"))
-            n += 1
-    return [
-        (f"YNAT headlines ({len(ynat_docs)})", work / "headlines.jsonl", work / "ynat-model"),
-        (f"seed articles x{n} ({size / 1e6:.1f} MB of text)", work / "articles.jsonl", work / "default-model"),
-    ]
+    articles: list[str] = []
+    while sum(len(t.encode("utf-8")) for t in articles) < megabytes * 1e6:
+        articles.append(seeds[len(articles) % len(seeds)])
+    corpora = []
+    for name, texts, model in (
+        (f"YNAT headlines: {len(docs)}", [d.text for d in docs], work / "ynat-model"),
+        (f"seed articles x{len(articles)} ({sum(len(t.encode()) for t in articles) / 1e6:.1f} MB)", articles, work / "default-model"),
+    ):
+        size = -(-len(texts) // rounds)
+        slices = []
+        for i in range(rounds):
+            part = work / f"{model.name}-{i}.jsonl"
+            write_jsonl(part, texts[i * size : (i + 1) * size])
+            slices.append(part)
+        corpora.append((name, slices, model))
+    return corpora
 
 
 def main() -> None:
@@ -159,29 +191,30 @@ def main() -> None:
     parser.add_argument("--ynat", type=Path, default=DEFAULT_YNAT)
     parser.add_argument("--headlines", type=int, default=36_547)
     parser.add_argument("--megabytes", type=float, default=20.0)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("slices", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.data, args.model, args.jobs)))
+        print(json.dumps(compare(args.child, args.slices, args.model)))
         return
 
     with tempfile.TemporaryDirectory(prefix="ktag-batch-") as tmp:
-        for name, data, model in prepare(Path(tmp), args.ynat, args.headlines, args.megabytes):
-            print(f"\n== {name}")
-            r = {}
-            for mode, jobs in [("bare", 1), ("pipeline", 1), ("bare", 2), ("pipeline", 2), ("threads", 2), ("dask", 2)]:
-                r[mode, jobs] = run_child(mode, data, model, jobs)
-                extra = f", main process {r[mode, jobs]['main_rss_mb']:.0f} MB" if "main_rss_mb" in r[mode, jobs] else ""
-                print(f"{mode:>9} -j {jobs}: {r[mode, jobs]['docs_per_s']:9,.1f} docs/s   peak RSS per worker {r[mode, jobs]['peak_rss_mb']:.0f} MB{extra}")
-            rate = {k: v["docs_per_s"] for k, v in r.items()}
-            print(f"pipeline / bare Kiwi, 1 thread : {rate['pipeline', 1] / rate['bare', 1]:.3f}  (target >= 0.9)")
-            print(f"pipeline / bare Kiwi, 2 threads: {rate['pipeline', 2] / rate['bare', 2]:.3f}")
-            print(f"-j 2 / -j 1                    : {rate['pipeline', 2] / rate['pipeline', 1]:.3f}  (target >= 1.8)")
-            print(f"Kiwi's 2-thread pool / -j 2    : {rate['threads', 2] / rate['pipeline', 2]:.3f}  (the alternative to processes)")
-            print(f"Dask LocalCluster(2) / -j 2    : {rate['dask', 2] / rate['pipeline', 2]:.3f}  (target >= 0.85)")
+        for name, slices, model in prepare(Path(tmp), args.ynat, args.headlines, args.megabytes, args.rounds):
+            print(f"\n== {name}, {args.rounds} alternating rounds per comparison")
+            r = run_child("pipeline-vs-bare", slices, model)
+            print(f"-j 1 pipeline {r['pipeline']:,.1f} docs/s, bare Kiwi.tokenize {r['bare']:,.1f} docs/s: "
+                  f"ratio {r['pipeline'] / r['bare']:.3f} (target >= 0.9); peak RSS {r['peak_rss_mb']:.0f} MB")
+            r = run_child("j2-vs-j1", slices, model)
+            print(f"-j 2 {r['j2']:,.1f} docs/s, -j 1 {r['j1']:,.1f} docs/s: speed-up {r['j2'] / r['j1']:.3f} (target >= 1.8); "
+                  f"peak RSS per worker process {r['worker_peak_rss_mb']:.0f} MB")
+            r = run_child("threads-vs-processes", slices, model)
+            print(f"Kiwi's 2-thread pool {r['threads']:,.1f} docs/s, 2 worker processes {r['processes']:,.1f} docs/s: "
+                  f"ratio {r['threads'] / r['processes']:.3f}")
+            r = run_child("dask-vs-j2", slices, model)
+            print(f"Dask LocalCluster(2) {r['dask']:,.1f} docs/s, -j 2 {r['j2']:,.1f} docs/s: ratio {r['dask'] / r['j2']:.3f} "
+                  f"(target >= 0.85); peak RSS per Dask worker {r['dask_worker_peak_rss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

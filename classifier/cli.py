@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +12,11 @@ from tqdm import tqdm
 
 from . import __version__
 from . import distributed
-from .batch import Summary, TagOptions, is_csv, make_writer, prepare_resume, record, tag_records
+from .batch import TagOptions, tag_to_output
 from .evaluate import cross_validate, format_report, holdout
 from .exceptions import KtagError
-from .inputs import Record, check_inputs, count_records, iter_records
+from .inputs import check_inputs, count_records, iter_records
 from .registry import ModelRegistry, default_models_dir
-from .tagger import Tagger
 from .store import DB_FILE, LabelStore, import_files
 from .training import DEFAULT_LABELS, ensure_model, load_dataset, make_factory, train
 
@@ -150,44 +147,12 @@ def tag_cmd(
                     options=options, partition_size=partition_size, on_error=on_error, report=report, progress=bar.update,
                 )
         else:
-            summary = _tag_local(tagger, version, records, output, options, jobs, resume, on_error, report, bar)
+            summary = tag_to_output(
+                tagger, version, records, output, options=options, jobs=jobs, resume=resume,
+                on_error=on_error, report=report, progress=bar.update,
+            )
     if not quiet:
         _stderr(summary.line())
-
-
-def _tag_local(
-    tagger: Tagger,
-    version: str,
-    records: Iterable[Record],
-    output: Path | None,
-    options: TagOptions,
-    jobs: int,
-    resume: bool,
-    on_error: str,
-    report: Callable[[KtagError], None],
-    bar: tqdm,
-) -> Summary:
-    summary = Summary()
-    start = time.perf_counter()
-    done = prepare_resume(output) if resume and output else set()
-    bar.update(len(done))
-    appending = bool(resume and output and output.exists() and output.stat().st_size > 0)
-    fh = output.open("a" if appending else "w", encoding="utf-8", newline="") if output else sys.stdout
-    try:
-        writer = make_writer(fh, tagger.tags, is_csv(output), header=not appending)
-        stream = tag_records(
-            tagger, records, options=options, jobs=jobs, on_error=on_error, report=report, skip_ids=done, summary=summary
-        )
-        for doc, result in stream:
-            writer.write(record(doc, result, version))
-            bar.update(1)
-    finally:
-        if output:
-            fh.close()
-        else:
-            fh.flush()
-    summary.seconds = time.perf_counter() - start
-    return summary
 
 
 @main.command("evaluate")

@@ -23,7 +23,7 @@ from .inputs import InputDocument, Record
 from .tagger import MODEL_FILE, Tagger, sha256_file
 
 PART = "part-{:05d}.jsonl"
-PARTITION_CHARS = 200_000  # ~80 news articles: a second or two of work per task
+PARTITION_CHARS = 50_000  # ~20 news articles: about half a second of work per task
 
 _models: dict[tuple[str, str], Tagger] = {}
 _models_lock = threading.Lock()
@@ -126,7 +126,7 @@ def run(
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Tag ``records`` on the cluster; partitions are written in order as they complete, with at
-    most two per worker in flight (memory stays bounded on the client)."""
+    most three per worker in flight (memory stays bounded on the client)."""
     summary = Summary()
     start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +148,7 @@ def run(
 
     for part in partitions(records, partition_size, on_error, summary, report):
         in_flight.append(client.submit(tag_partition, str(model_dir), sha, version, part, options, pure=False))
-        if len(in_flight) >= 2 * workers:
+        if len(in_flight) >= 3 * workers:
             write_next()
     while in_flight:
         write_next()
