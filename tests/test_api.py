@@ -14,7 +14,9 @@ from service import create_app
 from service.openapi import spec
 
 from apiclient import CheckedClient, openapi_path
-from conftest import ROOT
+from conftest import DATA
+
+SEED_LABELS = DATA / "seed-labels"  # the five seeds only, so counts below stay small and exact
 
 ALICE = {"Authorization": "Bearer tok-alice"}
 SEED = "000_6c6e0d1f86d92d66"
@@ -24,7 +26,7 @@ CARE = "독거노인 가정에 돌봄 로봇을 보급해 어르신의 말벗이
 @pytest.fixture
 def app(tmp_path, mini_tagger):
     return create_app(
-        {"DATA": str(tmp_path / "var"), "MODELS": str(tmp_path / "models"), "LABELS": str(ROOT / "labels"), "TOKENS": "alice:tok-alice,bob:tok-bob"},
+        {"DATA": str(tmp_path / "var"), "MODELS": str(tmp_path / "models"), "LABELS": str(SEED_LABELS), "TOKENS": "alice:tok-alice,bob:tok-bob"},
         tagger=mini_tagger,
     )
 
@@ -165,7 +167,7 @@ def test_writes_need_a_valid_token(api, headers):
 
 def test_protected_reads(tmp_path, mini_tagger):
     app = create_app(
-        {"DATA": str(tmp_path / "v"), "MODELS": str(tmp_path / "m"), "LABELS": str(ROOT / "labels"), "TOKENS": "tok", "PROTECT_READS": "true"},
+        {"DATA": str(tmp_path / "v"), "MODELS": str(tmp_path / "m"), "LABELS": str(SEED_LABELS), "TOKENS": "tok", "PROTECT_READS": "true"},
         tagger=mini_tagger,
     )
     api = CheckedClient(app)
@@ -175,7 +177,7 @@ def test_protected_reads(tmp_path, mini_tagger):
 
 
 def test_without_configured_tokens_a_private_token_file_is_made(tmp_path, mini_tagger):
-    app = create_app({"DATA": str(tmp_path / "v"), "MODELS": str(tmp_path / "m"), "LABELS": str(ROOT / "labels"), "TOKENS": ""}, tagger=mini_tagger)
+    app = create_app({"DATA": str(tmp_path / "v"), "MODELS": str(tmp_path / "m"), "LABELS": str(SEED_LABELS), "TOKENS": ""}, tagger=mini_tagger)
     token_file = tmp_path / "v" / "tokens"
     assert token_file.stat().st_mode & 0o777 == 0o600
     secret = token_file.read_text(encoding="utf-8").strip().split(":", 1)[1]
@@ -289,7 +291,7 @@ def served(tmp_path, mini_tagger):
     registry = ModelRegistry(tmp_path / "models")
     first = registry.save(mini_tagger)
     app = create_app(
-        {"DATA": str(tmp_path / "var"), "MODELS": str(registry.root), "LABELS": str(ROOT / "labels"), "TOKENS": "alice:tok-alice", "RELOAD_SECONDS": 0, "TRAIN_FOLDS": 2}
+        {"DATA": str(tmp_path / "var"), "MODELS": str(registry.root), "LABELS": str(SEED_LABELS), "TOKENS": "alice:tok-alice", "RELOAD_SECONDS": 0, "TRAIN_FOLDS": 2}
     )
     return CheckedClient(app), registry, first
 

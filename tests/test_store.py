@@ -171,6 +171,6 @@ def test_store_survives_reopening(store):
 def test_shipped_labels_import(tmp_path):
     s = LabelStore(tmp_path)
     counts = import_files(s, [ROOT / "labels"], None, "first-start")
-    assert counts == {"tags": 4, "created": 5, "updated": 0, "unchanged": 0}
+    assert counts == {"tags": 4, "created": 125, "updated": 0, "unchanged": 0}
     assert s.get("001_6731a0a1adc20f47").tags == ["healthcare-ai", "care-robots", "industry-policy"]
     assert json.loads(json.dumps(s.snapshot()))["taxonomy"]["tags"][0]["name"] == "의료·헬스케어 AI"
