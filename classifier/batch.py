@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from .exceptions import InputError
-from .features import Analysed
 from .inputs import InputDocument, Record
 from .tagger import TagResult, Tagger
 
@@ -38,6 +37,7 @@ class TagOptions:
     top_k: int | None = None
     explain: bool = False
     batch_size: int = 256
+    clean: bool | None = None  # None: the model's own setting
 
 
 @dataclass
@@ -121,8 +121,7 @@ def tag_records(
 
 def tag_chunk(tagger: Tagger, texts: list[str], options: TagOptions) -> list[TagResult]:
     """Tag texts with this process's single-threaded Kiwi (batch workers are one per core)."""
-    analysed = [Analysed(t, m) for t, m in zip(texts, tagger.analyzer.iter_analyze(texts, threads=0))]
-    return tagger.tag_analysed(analysed, threshold=options.threshold, top_k=options.top_k, explain=options.explain)
+    return tagger.tag_analysed(tagger.analyse(texts, threads=0, clean=options.clean), threshold=options.threshold, top_k=options.top_k, explain=options.explain)
 
 
 def tag_to_output(

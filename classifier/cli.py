@@ -45,6 +45,9 @@ models_option = click.option(
 )
 
 
+no_clean_option = click.option("--no-clean", is_flag=True, help="Keep crawled-page furniture (bylines, banners, widgets...) instead of stripping it.")
+
+
 def _registry(models: Path | None) -> ModelRegistry:
     return ModelRegistry(models or default_models_dir())
 
@@ -64,8 +67,9 @@ def main() -> None:
 @click.option("--exclusive/--multi-label", default=None, help="Single-label mode (one tag per document), or multi-label.")
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds for the printed metrics.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@no_clean_option
 @models_option
-def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, models: Path | None) -> None:
+def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, no_clean: bool, models: Path | None) -> None:
     """Train a model from labelled files, print cross-validated metrics, make it current.
 
     LABELLED: JSONL / CSV files or folders (default: labels/).
@@ -73,7 +77,7 @@ def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool
     Example: ktag train labels/ --folds 5
     """
     dataset = load_dataset(list(labelled) or [DEFAULT_LABELS], taxonomy, exclusive)
-    result = train(dataset, _registry(models), folds=folds, progress=lambda message, _fraction: _stderr(message))
+    result = train(dataset, _registry(models), folds=folds, clean=not no_clean, progress=lambda message, _fraction: _stderr(message))
     if as_json:
         click.echo(json.dumps({"version": result.version, "metrics": result.metrics}, ensure_ascii=False))
         return
@@ -97,6 +101,7 @@ def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786), or 'local' for a cluster on this machine.")
 @click.option("--partition-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Documents per Dask task.")
 @click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels to train the default model from when there is none.")
+@no_clean_option
 @models_option
 def tag_cmd(
     inputs: tuple[str, ...],
@@ -113,6 +118,7 @@ def tag_cmd(
     scheduler: str | None,
     partition_size: int,
     labels: Path,
+    no_clean: bool,
     models: Path | None,
 ) -> None:
     """Tag documents: text files, folders of *.txt, JSONL (id, text, title), CSV, or stdin (-).
@@ -129,7 +135,7 @@ def tag_cmd(
     check_inputs(inputs)
     registry = _registry(models)
     version, tagger = registry.load(ensure_model(registry, labels, _stderr))
-    options = TagOptions(threshold, top_k, explain, batch_size)
+    options = TagOptions(threshold, top_k, explain, batch_size, clean=False if no_clean else None)
     show = not quiet and sys.stderr.isatty()
     total = count_records(list(inputs)) if show else None
     with tqdm(total=total, disable=not show, unit="doc", file=sys.stderr, dynamic_ncols=True) as bar:
@@ -162,13 +168,16 @@ def tag_cmd(
 @click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON.")
 @click.option("--exclusive/--multi-label", default=None, help="Single-label or multi-label mode.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def evaluate_cmd(labelled: tuple[Path, ...], folds: int, test_file: Path | None, taxonomy: Path | None, exclusive: bool | None, as_json: bool) -> None:
+@no_clean_option
+def evaluate_cmd(
+    labelled: tuple[Path, ...], folds: int, test_file: Path | None, taxonomy: Path | None, exclusive: bool | None, as_json: bool, no_clean: bool
+) -> None:
     """Measure precision, recall and F1 (and hamming loss or accuracy + confusion matrix).
 
     Example: ktag evaluate labels/ --folds 5
     """
     dataset = load_dataset(list(labelled), taxonomy, exclusive)
-    factory = make_factory(dataset.taxonomy, dataset.user_words)
+    factory = make_factory(dataset.taxonomy, dataset.user_words, clean=not no_clean)
     tagger = factory()
     docs = tagger.analyse(dataset.texts)
     if test_file is not None:

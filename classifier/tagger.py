@@ -15,6 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from .exceptions import ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
+from .clean import clean_text
 from .features import MORPH, Analysed, FeatureSettings, build_features, feature_kinds, transform
 from .model import LinearTagModel, decide
 from .tokenize import MorphemeAnalyzer
@@ -22,7 +23,7 @@ from .tokenize import MorphemeAnalyzer
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 # Bumped whenever the pickled classes change shape: an older file is refused before unpickling.
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Tagger:
         features: FeatureSettings | None = None,
         model_params: dict[str, Any] | None = None,
         analyzer: MorphemeAnalyzer | None = None,
+        clean: bool = True,
     ) -> None:
         if not tags:
             raise TrainingError("a tagger needs at least one tag")
@@ -77,14 +79,18 @@ class Tagger:
         self.features = features or FeatureSettings()
         self.model_params = dict(model_params or {})
         self.analyzer = analyzer or MorphemeAnalyzer()
+        self.clean = clean  # strip crawled-page furniture before analysis (classifier/clean.py)
         self._vectorizer: Any = None
         self._model: LinearTagModel | None = None
         self._names: list[tuple[str, str]] | None = None
 
     # -- analysis and fitting --------------------------------------------------------------------
-    def analyse(self, texts: Sequence[str]) -> list[Analysed]:
-        """Run Kiwi once per text; the result can be fitted on or tagged many times."""
-        return [Analysed(t, m) for t, m in zip(texts, self.analyzer.analyze_many(texts))]
+    def analyse(self, texts: Sequence[str], threads: int | None = None, clean: bool | None = None) -> list[Analysed]:
+        """Clean (per ``clean``, default this tagger's setting) and run Kiwi once per text; the
+        result can be fitted on or tagged many times. ``threads``: Kiwi pool threads (0: this thread)."""
+        if self.clean if clean is None else clean:
+            texts = [clean_text(t) for t in texts]
+        return [Analysed(t, m) for t, m in zip(texts, self.analyzer.iter_analyze(texts, threads))]
 
     def indicator(self, tag_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """The 0/1 matrix (documents × tags) for ``tag_lists``."""
@@ -215,6 +221,7 @@ class Tagger:
         return {
             "tags": self.tags,
             "exclusive": self.exclusive,
+            "clean": self.clean,
             "features": self.features.to_dict(),
             "model_params": self.model_params,
             "analyzer": {k: list(v) if isinstance(v, tuple) else v for k, v in self.analyzer.get_params().items()},

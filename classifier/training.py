@@ -78,6 +78,7 @@ def make_factory(
     user_words: tuple[tuple[str, str], ...] = (),
     features: FeatureSettings | None = None,
     model_params: dict[str, Any] | None = None,
+    clean: bool = True,
 ) -> Callable[[], Tagger]:
     """A function that returns a fresh, unfitted tagger with these settings."""
 
@@ -88,6 +89,7 @@ def make_factory(
             features=features,
             model_params=model_params,
             analyzer=MorphemeAnalyzer(user_words=user_words),
+            clean=clean,
         )
 
     return factory
@@ -110,6 +112,7 @@ def train(
     model_params: dict[str, Any] | None = None,
     analysed: Sequence[Analysed] | None = None,
     activate: bool = True,
+    clean: bool = True,
     progress: Callable[[str, float], None] | None = None,
 ) -> TrainResult:
     """Cross-validate (when there are enough documents), fit on everything and store a version.
@@ -118,7 +121,7 @@ def train(
     say = progress or (lambda _msg, _fraction: None)
     if not dataset.documents:
         raise TrainingError("no training documents")
-    factory = make_factory(dataset.taxonomy, dataset.user_words, features, model_params)
+    factory = make_factory(dataset.taxonomy, dataset.user_words, features, model_params, clean)
     tagger = factory()
     say(f"analysing {len(dataset.documents)} documents", 0.0)
     docs = list(analysed) if analysed is not None else tagger.analyse(dataset.texts)

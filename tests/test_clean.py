@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import pytest
+
+from classifier.clean import clean_text
+
+from conftest import ROOT
+
+
+def seed(name: str) -> str:
+    return next((ROOT / "seeds").glob(f"{name}_*.txt")).read_text(encoding="utf-8")
+
+
+def test_seed_002_loses_the_unrelated_headlines_after_the_article():
+    cleaned = clean_text(seed("002"))
+    assert cleaned.rstrip().endswith("노력해 나가겠다”고 말했다.")
+    for junk in ("한강버스", "뉴스21 통신", "내란", "황교안", "▲ 사진="):
+        assert junk not in cleaned
+    assert cleaned.startswith("대구광역시대구시는 지난 15일")
+
+
+def test_seed_004_loses_weather_and_banners():
+    cleaned = clean_text(seed("004"))
+    assert cleaned.startswith("전주정보문화산업진흥원, ‘미래첨단기술’로 지역 신산업")
+    for junk in ("℃", "기상청 제공", "배너", "2025.08.28", "정안뉴스 안정주 기자"):
+        assert junk not in cleaned
+    assert "가상융합산업 진흥법" in cleaned
+
+
+def test_seed_003_loses_byline_share_buttons_captions_and_comments():
+    raw = seed("003")
+    cleaned = clean_text(raw)
+    for junk in ("상태바", "조영정 기자", "승인 2020", "이 기사를 공유합니다", "댓글", "fieldnews@daum.net", "주요기사", "(사진="):
+        assert junk not in cleaned, junk
+    assert cleaned.count("광주시, 이스라엘과 인공지능산업 협력방안 모색") == 1
+    assert "오르캠 테크놀로지" in cleaned
+    assert len(cleaned) < len(raw) * 0.7
+
+
+def test_seed_000_loses_byline_email_and_related_articles():
+    cleaned = clean_text(seed("000"))
+    for junk in ("yyj0511@aitimes.com", "[관련기사]", "윤영주 기자"):
+        assert junk not in cleaned
+    assert "AI 보건소" in cleaned
+
+
+@pytest.mark.parametrize(
+    "page,kept,dropped",
+    [
+        (
+            "2024.03.05 (화)\n• 맑음서울 12.1℃\n정부, AI 반도체에 1조 투입\n홍길동 기자 gildong@example.com\n"
+            "과학기술정보통신부는 5일 인공지능 반도체 육성에 1조 원을 투입한다고 밝혔다. " * 1
+            + "\n" + "관계자는 “산업 생태계를 키우겠다”고 말했다. " * 6
+            + "\nCopyright ⓒ 예시일보 무단전재 및 재배포 금지\n많이 본 뉴스\n연예인 A씨 결혼 발표",
+            ["정부, AI 반도체에 1조 투입", "1조 원을 투입한다고 밝혔다", "산업 생태계를 키우겠다"],
+            ["℃", "gildong@example.com", "Copyright", "무단전재", "많이 본 뉴스", "연예인", "2024.03.05"],
+        ),
+        (
+            "메타버스 플랫폼에서 가상 공연이 열렸다.\n페이스북 트위터 카카오톡 URL복사\n" + "관객 10만 명이 아바타로 참여했다. " * 8
+            + "\n댓글 0\n댓글을 남기실 수 있습니다.\n이슈포토",
+            ["가상 공연이 열렸다", "아바타로 참여했다"],
+            ["페이스북", "댓글", "이슈포토"],
+        ),
+    ],
+)
+def test_crawled_page_furniture_is_stripped(page, kept, dropped):
+    cleaned = clean_text(page)
+    for text in kept:
+        assert text in cleaned
+    for text in dropped:
+        assert text not in cleaned
+
+
+def test_clean_text_is_left_alone():
+    article = "광주시가 돌봄 로봇을 보급한다.\n\n  어르신 100가구가 대상이다.  "
+    assert clean_text(article) == "광주시가 돌봄 로봇을 보급한다.\n어르신 100가구가 대상이다."
+    assert clean_text("   ") == ""
+
+
+def test_tagger_cleans_by_default_and_not_when_told(mini_tagger):
+    page = "• 맑음서울 12.1℃\n배너\n요양원에 돌봄 로봇이 배치돼 어르신을 돕는다.\n홍길동 기자 a@b.kr"
+    [cleaned] = mini_tagger.analyse([page])
+    [raw] = mini_tagger.analyse([page], clean=False)
+    assert cleaned.morphemes == ["요양원", "돌봄", "로봇", "배치", "어르신", "돕다"]
+    assert {"맑음", "서울", "홍길동", "기자"} <= set(raw.morphemes)
+    assert cleaned.text.startswith("요양원에")
+
+
+def test_no_clean_option_reaches_tagging(mini_tagger):
+    from classifier.batch import TagOptions, tag_records
+    from classifier.inputs import InputDocument
+
+    page = [InputDocument("p", seed("004"))]
+    [(_, cleaned)] = tag_records(mini_tagger, page)
+    [(_, raw)] = tag_records(mini_tagger, page, options=TagOptions(clean=False))
+    assert cleaned.scores != raw.scores
+
+
+def test_cli_no_clean_flag(run_ktag, tmp_path):
+    import json
+    import shutil
+
+    shutil.copytree(ROOT / "labels", tmp_path / "labels")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    page = "seeds/004_0196f92098b7255b.txt"
+    cleaned, raw = run_ktag("tag", page), run_ktag("tag", page, "--no-clean")
+    assert cleaned.returncode == raw.returncode == 0, raw.stderr
+    assert json.loads(cleaned.stdout)["scores"] != json.loads(raw.stdout)["scores"]
