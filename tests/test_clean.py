@@ -102,7 +102,8 @@ def test_cli_no_clean_flag(run_ktag, tmp_path):
 
     shutil.copytree(ROOT / "labels", tmp_path / "labels")
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    page = "seeds/004_0196f92098b7255b.txt"
-    cleaned, raw = run_ktag("tag", page), run_ktag("tag", page, "--no-clean")
+    weather = "".join(f"• 맑음{city} 2{i}.1℃\n" for i, city in enumerate(["서울", "부산", "대구", "광주", "대전"]))
+    (tmp_path / "page.txt").write_text(weather + "배너\n요양원에 돌봄 로봇이 들어왔다.\n홍길동 기자 a@b.kr\n", encoding="utf-8")
+    cleaned, raw = run_ktag("tag", "page.txt"), run_ktag("tag", "page.txt", "--no-clean")
     assert cleaned.returncode == raw.returncode == 0, raw.stderr
     assert json.loads(cleaned.stdout)["scores"] != json.loads(raw.stdout)["scores"]
