@@ -15,7 +15,9 @@ from . import distributed
 from .batch import TagOptions, tag_to_output
 from .evaluate import cross_validate, format_report, holdout
 from .exceptions import KtagError
-from .inputs import check_inputs, count_records, iter_records
+from .active import suggest
+from .data import read_labelled
+from .inputs import check_inputs, count_records, iter_documents, iter_records
 from .registry import ModelRegistry, default_models_dir
 from .store import DB_FILE, LabelStore, import_files
 from .training import DEFAULT_LABELS, ensure_model, load_dataset, make_factory, train
@@ -159,6 +161,31 @@ def tag_cmd(
             )
     if not quiet:
         _stderr(summary.line())
+
+
+@main.command("suggest")
+@click.option("--pool", "pool", required=True, multiple=True, help="Unlabelled documents (JSONL, CSV, text files or folders); repeatable.")
+@click.option("-n", "count", type=click.IntRange(min=1), default=20, show_default=True, help="How many documents to suggest.")
+@click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labelled files whose ids are skipped.")
+@models_option
+def suggest_cmd(pool: tuple[str, ...], count: int, labels: Path, models: Path | None) -> None:
+    """Rank unlabelled documents by how much labelling them would teach the model.
+
+    The model's least certain documents come first (a score close to a tag's threshold, or two
+    best tags nearly tied); ids already in the labelled files are skipped.
+
+    Example: ktag suggest --pool crawled.jsonl -n 20
+    """
+    check_inputs(pool)
+    registry = _registry(models)
+    version, tagger = registry.load(ensure_model(registry, labels, _stderr))
+    labelled = {d.id for d in read_labelled([labels])} if labels.is_dir() else set()
+    for item in suggest(tagger, iter_documents(list(pool)), count, labelled):
+        click.echo(json.dumps(
+            {"id": item.doc.id, "margin": item.margin, "tags": item.tags, "scores": item.scores,
+             "excerpt": item.doc.full_text[:200], "model": version},
+            ensure_ascii=False,
+        ))
 
 
 @main.command("evaluate")
