@@ -6,7 +6,7 @@ Usage: python benchmarks/learning.py [--ynat ../shared/data/ynat/train.csv] [--s
 
 Simulation: a fixed random 20% of the headlines is the test set, the rest the pool. Both runs
 start from the same random --start labelled headlines and add --step at a time up to --stop,
-chosen by the model's uncertainty (smallest gap between its two best classes) or at random; after
+chosen by the model's uncertainty (highest entropy of its class scores) or at random; after
 each step the tagger is refitted and its macro-F1 on the test set printed. Prints figures; never
 passes or fails.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import f1_score
 
-from classifier.active import uncertainty_margin
+from classifier.active import certainty
 from classifier.evaluate import cross_validate
 from classifier.tagger import Tagger
 from classifier.training import load_dataset, make_factory
@@ -72,8 +72,8 @@ def simulate(ynat: Path, start: int, step: int, stop: int, seed: int) -> None:
                 chosen = local.choice(remaining, size=step, replace=False)
             else:
                 scores = tagger.scores_analysed([docs[i] for i in remaining])
-                margins = uncertainty_margin(scores, tagger._check().thresholds_, exclusive=True)
-                chosen = remaining[np.argsort(margins, kind="stable")[:step]]
+                sure = certainty(scores, tagger._check().thresholds_, exclusive=True)
+                chosen = remaining[np.argsort(sure, kind="stable")[:step]]
             labelled = np.concatenate([labelled, chosen])
         curves[strategy] = curve
     print("labels  uncertainty  random")

@@ -1,7 +1,9 @@
 """Active learning: which unlabelled documents would teach the model most if labelled.
 
 A document is informative when the model is unsure about it: in multi-label mode, some tag's score
-sits close to that tag's threshold; in single-label mode, the two best tags score nearly alike.
+sits close to that tag's threshold; in single-label mode, the scores are spread over the classes
+(high entropy). Simulated on YNAT (benchmarks/learning.py), entropy picked better headlines than
+the gap between the two best classes (63% vs 73% of random sampling's labels for its final score).
 Ranking streams through the pool keeping only the ``n`` most uncertain, so a pool of any size fits
 in memory.
 """
@@ -18,21 +20,23 @@ from .inputs import InputDocument
 from .tagger import Tagger
 
 
-def uncertainty_margin(scores: np.ndarray, thresholds: np.ndarray, exclusive: bool) -> np.ndarray:
-    """Per document (row), how far the model is from changing its mind; smaller is less sure."""
+def certainty(scores: np.ndarray, thresholds: np.ndarray, exclusive: bool) -> np.ndarray:
+    """Per document (row), how sure the model is, in [0, 1]; smaller is less sure. Multi-label:
+    the smallest distance of a tag's score from its threshold. Single-label: 1 - the entropy of
+    the class scores over its maximum."""
     scores = np.atleast_2d(scores)
     if exclusive:
         if scores.shape[1] < 2:
             return np.ones(scores.shape[0])
-        top = np.sort(scores, axis=1)
-        return top[:, -1] - top[:, -2]
+        p = np.clip(scores / scores.sum(axis=1, keepdims=True), 1e-12, 1.0)
+        return 1.0 - (-(p * np.log(p)).sum(axis=1)) / np.log(scores.shape[1])
     return np.abs(scores - thresholds).min(axis=1)
 
 
 @dataclass
 class Suggestion:
     doc: InputDocument
-    margin: float
+    certainty: float
     tags: list[str]
     scores: dict[str, float]
 
@@ -44,19 +48,19 @@ def suggest(
     skip_ids: set[str] | frozenset[str] = frozenset(),
     batch_size: int = 256,
 ) -> list[Suggestion]:
-    """The ``n`` documents of ``pool`` the model is least sure about (smallest margin first),
+    """The ``n`` documents of ``pool`` the model is least sure about (least certain first),
     leaving out ids in ``skip_ids`` (documents already labelled)."""
     thresholds = tagger._check().thresholds_
-    heap: list[tuple[float, int, Suggestion]] = []  # max-heap on margin via negation
+    heap: list[tuple[float, int, Suggestion]] = []  # max-heap on certainty via negation
     order = count()
     docs = (d for d in pool if d.id not in skip_ids)
     while batch := list(islice(docs, batch_size)):
         analysed = tagger.analyse([d.full_text for d in batch])
         scores = tagger.scores_analysed(analysed)
-        margins = uncertainty_margin(scores, thresholds, tagger.exclusive)
+        sureness = certainty(scores, thresholds, tagger.exclusive)
         results = tagger.tag_analysed(analysed)
-        for doc, margin, result in zip(batch, margins, results):
-            item = (-float(margin), next(order), Suggestion(doc, round(float(margin), 4), result.tags, result.scores))
+        for doc, sure, result in zip(batch, sureness, results):
+            item = (-float(sure), next(order), Suggestion(doc, round(float(sure), 4), result.tags, result.scores))
             if len(heap) < n:
                 heapq.heappush(heap, item)
             elif item[0] > heap[0][0]:

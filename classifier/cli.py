@@ -171,8 +171,8 @@ def tag_cmd(
 def suggest_cmd(pool: tuple[str, ...], count: int, labels: Path, models: Path | None) -> None:
     """Rank unlabelled documents by how much labelling them would teach the model.
 
-    The model's least certain documents come first (a score close to a tag's threshold, or two
-    best tags nearly tied); ids already in the labelled files are skipped.
+    The model's least certain documents come first (a score close to a tag's threshold; in
+    single-label mode, scores spread over the classes); ids already labelled are skipped.
 
     Example: ktag suggest --pool crawled.jsonl -n 20
     """
@@ -182,7 +182,7 @@ def suggest_cmd(pool: tuple[str, ...], count: int, labels: Path, models: Path | 
     labelled = {d.id for d in read_labelled([labels])} if labels.is_dir() else set()
     for item in suggest(tagger, iter_documents(list(pool)), count, labelled):
         click.echo(json.dumps(
-            {"id": item.doc.id, "margin": item.margin, "tags": item.tags, "scores": item.scores,
+            {"id": item.doc.id, "certainty": item.certainty, "tags": item.tags, "scores": item.scores,
              "excerpt": item.doc.full_text[:200], "model": version},
             ensure_ascii=False,
         ))

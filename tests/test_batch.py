@@ -130,13 +130,14 @@ def test_progress_bar_on_a_terminal(corpus, tmp_path):
 def test_suggestions_rank_the_least_certain_first_and_skip_labelled(mini_tagger):
     import numpy as np
 
-    from classifier.active import suggest, uncertainty_margin
+    from classifier.active import certainty, suggest
 
-    assert uncertainty_margin(np.array([[0.9, 0.1], [0.55, 0.45]]), np.zeros(2), exclusive=True).tolist() == pytest.approx([0.8, 0.1])
-    assert uncertainty_margin(np.array([[0.9, 0.2], [0.52, 0.9]]), np.array([0.5, 0.5]), exclusive=False).tolist() == pytest.approx([0.3, 0.02])
+    sure = certainty(np.array([[0.9, 0.1], [0.55, 0.45], [0.5, 0.5], [1.0, 0.0]]), np.zeros(2), exclusive=True)
+    assert sure[1] < sure[0] < sure[3] and sure[2] == pytest.approx(0) and sure[3] == pytest.approx(1)
+    assert certainty(np.array([[0.9, 0.2], [0.52, 0.9]]), np.array([0.5, 0.5]), exclusive=False).tolist() == pytest.approx([0.3, 0.02])
     pool = docs(40)
     picked = suggest(mini_tagger, pool, n=5, skip_ids={"d3"}, batch_size=7)
-    margins = [s.margin for s in picked]
+    margins = [s.certainty for s in picked]
     assert len(picked) == 5 and margins == sorted(margins)
     assert "d3" not in {s.doc.id for s in picked}
     every = suggest(mini_tagger, pool, n=100)
@@ -151,5 +152,5 @@ def test_cli_suggest(corpus, run_ktag):
     result = run_ktag("suggest", "--pool", str(MINI), "-n", "3")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(rows) == 3 and all({"id", "margin", "tags", "scores", "excerpt", "model"} <= set(r) for r in rows)
-    assert [r["margin"] for r in rows] == sorted(r["margin"] for r in rows)
+    assert len(rows) == 3 and all({"id", "certainty", "tags", "scores", "excerpt", "model"} <= set(r) for r in rows)
+    assert [r["certainty"] for r in rows] == sorted(r["certainty"] for r in rows)
