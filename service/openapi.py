@@ -28,6 +28,17 @@ CONTRIBUTIONS = {
     },
 }
 
+# A document as stored; the full text or, in listings, an excerpt is added to these.
+DOCUMENT_COMMON: dict[str, Any] = {
+    "id": {"type": "string"},
+    "title": nullable("string"),
+    "source": {"type": "string"},
+    "tags": STRING_LIST,
+    "created": {"type": "string"},
+    "updated": {"type": "string"},
+    "revision": {"type": "integer", "minimum": 1},
+}
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -141,16 +152,7 @@ SCHEMAS: dict[str, Any] = {
     "Document": {
         "type": "object",
         "required": ["id", "title", "text", "source", "tags", "created", "updated", "revision"],
-        "properties": {
-            "id": {"type": "string"},
-            "title": nullable("string"),
-            "text": {"type": "string"},
-            "source": {"type": "string"},
-            "tags": STRING_LIST,
-            "created": {"type": "string"},
-            "updated": {"type": "string"},
-            "revision": {"type": "integer", "minimum": 1},
-        },
+        "properties": {**DOCUMENT_COMMON, "text": {"type": "string"}},
     },
     "DocumentPage": {
         "type": "object",
@@ -160,17 +162,8 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["id", "title", "excerpt", "tags", "created", "updated", "revision"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "title": nullable("string"),
-                        "excerpt": {"type": "string"},
-                        "source": {"type": "string"},
-                        "tags": STRING_LIST,
-                        "created": {"type": "string"},
-                        "updated": {"type": "string"},
-                        "revision": {"type": "integer"},
-                    },
+                    "required": ["id", "title", "excerpt", "source", "tags", "created", "updated", "revision"],
+                    "properties": {**DOCUMENT_COMMON, "excerpt": {"type": "string"}},
                 },
             },
             "total": {"type": "integer", "minimum": 0},
