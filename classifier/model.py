@@ -9,7 +9,6 @@ normalised to sum to 1 and the best tag is always the prediction.
 """
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -199,8 +198,3 @@ def decide(
         rank = np.argsort(np.argsort(-scores, axis=1), axis=1)
         passed &= rank < top_k
     return passed.astype(np.int8)
-
-
-def as_params(model: LinearTagModel) -> dict[str, Any]:
-    """The model's settings, JSON-serialisable."""
-    return {k: v for k, v in model.get_params().items()}
