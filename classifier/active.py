@@ -55,10 +55,9 @@ def suggest(
     order = count()
     docs = (d for d in pool if d.id not in skip_ids)
     while batch := list(islice(docs, batch_size)):
-        analysed = tagger.analyse([d.full_text for d in batch])
-        scores = tagger.scores_analysed(analysed)
+        results = tagger.tag([d.full_text for d in batch])
+        scores = np.array([[r.scores[t] for t in tagger.tags] for r in results])  # one scoring pass
         sureness = certainty(scores, thresholds, tagger.exclusive)
-        results = tagger.tag_analysed(analysed)
         for doc, sure, result in zip(batch, sureness, results):
             item = (-float(sure), next(order), Suggestion(doc, round(float(sure), 4), result.tags, result.scores))
             if len(heap) < n:
