@@ -33,6 +33,20 @@ def certainty(scores: np.ndarray, thresholds: np.ndarray, exclusive: bool) -> np
     return np.abs(scores - thresholds).min(axis=1)
 
 
+def least_certain(
+    scores: np.ndarray, thresholds: np.ndarray, exclusive: bool, n: int, column: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of the ``n`` least certain documents (least first) and their certainty; with
+    ``column``, certainty about that tag alone (its score's distance from its threshold)."""
+    scores = np.atleast_2d(scores)
+    if column is None:
+        sure = certainty(scores, thresholds, exclusive)
+    else:
+        sure = np.abs(scores[:, column] - np.atleast_1d(thresholds)[column])
+    order = np.argsort(sure, kind="stable")[:n]
+    return order, sure[order]
+
+
 @dataclass
 class Suggestion:
     doc: InputDocument

@@ -261,13 +261,22 @@ def serve_cmd(host: str, port: int, workers: int, dev: bool, labels: Path, data:
 @click.argument("labelled", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON whose new tags are added first.")
 @click.option("--who", default="cli", show_default=True, help="Name recorded in the edit history.")
+@click.option("--pool", is_flag=True, help="The files are unlabelled documents (any input 'ktag tag' reads): add new ids to the pool that suggestions rank.")
 @data_option
-def import_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, who: str, data: Path | None) -> None:
+def import_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, who: str, pool: bool, data: Path | None) -> None:
     """Add labelled files (JSONL, CSV, folders) to the label store, all or nothing.
 
     Example: ktag import more-labels.jsonl --data var
+    Example: ktag import --pool crawled.jsonl --data var
     """
-    counts = import_files(LabelStore(_data_dir(data)), list(labelled), taxonomy, who)
+    store = LabelStore(_data_dir(data))
+    if pool:
+        if taxonomy is not None:
+            raise click.ClickException("--taxonomy has no meaning with --pool")
+        check_inputs([str(p) for p in labelled])
+        counts = store.import_pool(iter_documents([str(p) for p in labelled]), who)
+    else:
+        counts = import_files(store, list(labelled), taxonomy, who)
     click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import LabelledDataError, TaxonomyError, UnknownTag
+from .keywords import check_keyword
 
 TAXONOMY_FILE = "taxonomy.json"
 USER_DICT_FILE = "userdict.txt"
@@ -60,6 +61,11 @@ class Taxonomy:
     def ids(self) -> list[str]:
         return [t.id for t in self.tags]
 
+    @property
+    def keywords(self) -> dict[str, tuple[str, ...]]:
+        """Each tag's keyword rules (``classifier/keywords.py``), for tags that have any."""
+        return {t.id: t.keywords for t in self.tags if t.keywords}
+
     def __contains__(self, tag: object) -> bool:
         return tag in self.ids
 
@@ -80,6 +86,11 @@ class Taxonomy:
             keywords = item.get("keywords", [])
             if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
                 raise TaxonomyError(f"{source}: 'keywords' of {item['id']!r} must be a list of strings")
+            for keyword in keywords:
+                try:
+                    check_keyword(keyword)
+                except ValueError as exc:
+                    raise TaxonomyError(f"{source}: tag {item['id']!r}: {exc}") from exc
             tags.append(TagDef(item["id"], str(item.get("name", "")), str(item.get("description", "")), tuple(keywords)))
         ids = [t.id for t in tags]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -116,6 +127,7 @@ class LabelledDocument:
     file: str = ""
     line: int | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    labelled: bool = True  # False: a pool document waiting for labels (``"labelled": false``)
 
     @property
     def location(self) -> str:
@@ -154,14 +166,18 @@ def read_user_words(paths: Sequence[str | Path]) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(words))
 
 
-def read_labelled(paths: Sequence[str | Path], taxonomy: Taxonomy | None = None) -> list[LabelledDocument]:
-    """Every labelled document under ``paths`` (files or folders), validated against ``taxonomy``."""
+def read_labelled(
+    paths: Sequence[str | Path], taxonomy: Taxonomy | None = None, *, unlabelled: bool = False
+) -> list[LabelledDocument]:
+    """Every labelled document under ``paths`` (files or folders), validated against ``taxonomy``.
+    JSONL records marked ``"labelled": false`` (pool documents, as ``ktag export`` writes them)
+    are validated too but left out unless ``unlabelled``."""
     if not paths:
         raise LabelledDataError("(none)", "no labelled files given")
     docs: list[LabelledDocument] = []
     for p in map(Path, paths):
         docs.extend(_read_path(p))
-    return _validate(docs, taxonomy)
+    return [d for d in _validate(docs, taxonomy) if unlabelled or d.labelled]
 
 
 def _read_path(path: Path) -> list[LabelledDocument]:
@@ -233,9 +249,14 @@ def _read_jsonl(path: Path) -> list[LabelledDocument]:
         if not isinstance(record, dict):
             raise LabelledDataError(path, "expected a JSON object", number)
         doc_id = _doc_id(record.get("id"), path, number)
-        if "tags" not in record:
+        labelled = record.get("labelled", True)
+        if not isinstance(labelled, bool):
+            raise LabelledDataError(path, "'labelled' must be true or false", number)
+        if "tags" not in record and labelled:
             raise LabelledDataError(path, "missing 'tags'", number)
-        tags = _tags_field(record["tags"], path, number)
+        tags = _tags_field(record.get("tags", []), path, number)
+        if tags and not labelled:
+            raise LabelledDataError(path, "a document with 'labelled': false cannot have tags", number)
         title = record.get("title")
         if title is not None and not isinstance(title, str):
             raise LabelledDataError(path, "'title' must be a string", number)
@@ -248,7 +269,7 @@ def _read_jsonl(path: Path) -> list[LabelledDocument]:
         else:
             raise LabelledDataError(path, "missing text: give 'text' or 'path' (a string)", number)
         extra = {k: record[k] for k in EXTRA_FIELDS if isinstance(record.get(k), str)}
-        docs.append(_document(doc_id, text, tags, title, path, number, extra))
+        docs.append(_document(doc_id, text, tags, title, path, number, extra, labelled))
     return docs
 
 
@@ -305,10 +326,11 @@ def _document(
     path: Path,
     line: int | None,
     extra: dict[str, str] | None = None,
+    labelled: bool = True,
 ) -> LabelledDocument:
     if not text.strip():
         raise LabelledDataError(path, f"missing text for document {doc_id!r}", line)
-    return LabelledDocument(doc_id, text, tags, title, str(path), line, extra or {})
+    return LabelledDocument(doc_id, text, tags, title, str(path), line, extra or {}, labelled)
 
 
 def _validate(docs: list[LabelledDocument], taxonomy: Taxonomy | None) -> list[LabelledDocument]:
@@ -325,7 +347,7 @@ def _validate(docs: list[LabelledDocument], taxonomy: Taxonomy | None) -> list[L
             seen[doc.id] = doc
             unique.append(doc)
             continue
-        if set(earlier.tags) != set(doc.tags):
+        if set(earlier.tags) != set(doc.tags) or earlier.labelled != doc.labelled:
             raise LabelledDataError(doc.file, f"duplicate id {doc.id!r} with other tags than at {earlier.location}", doc.line)
         if earlier.full_text != doc.full_text:
             raise LabelledDataError(doc.file, f"duplicate id {doc.id!r} with another text than at {earlier.location}", doc.line)

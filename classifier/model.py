@@ -6,6 +6,11 @@ sparse-dense product instead of a Python loop over estimators. A logistic (Platt
 out-of-fold decision values turns each tag's decision into a score in [0, 1]; the same out-of-fold
 scores choose each tag's threshold (best F1). In exclusive (single-label) mode the scores are
 normalised to sum to 1 and the best tag is always the prediction.
+
+A tag may also come with a prior score per document (keyword evidence, ``classifier/keywords.py``).
+The prior matters while a tag has few examples and fades as they accumulate: the final score is
+``w * model + (1 - w) * prior`` with ``w = n / (n + prior_weight)`` for a tag with ``n`` positive
+training documents. Thresholds are chosen on the blended out-of-fold scores.
 """
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ class LinearTagModel(BaseEstimator):
         class_weight: str | None = None,
         threshold_folds: int = 3,
         min_examples: int = 5,
+        prior_weight: float = 16.0,
         random_state: int = 0,
     ) -> None:
         self.exclusive = exclusive
@@ -47,22 +53,34 @@ class LinearTagModel(BaseEstimator):
         self.class_weight = class_weight
         self.threshold_folds = threshold_folds
         self.min_examples = min_examples
+        self.prior_weight = prior_weight
         self.random_state = random_state
 
     # -- fitting -----------------------------------------------------------------------------
-    def fit(self, X: sparse.spmatrix, Y: np.ndarray) -> LinearTagModel:
+    def fit(self, X: sparse.spmatrix, Y: np.ndarray, prior: np.ndarray | None = None) -> LinearTagModel:
+        """``prior``: documents × tags prior scores, NaN where a tag has none (or ``None``)."""
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, not {self.loss!r}")
         Y = np.asarray(Y, dtype=np.int8)
         self.n_tags_ = Y.shape[1]
+        self.blend_ = self._blend_weights(Y, prior)
         oof = self._out_of_fold_decisions(X, Y)
         self.platt_ = self._fit_platt(oof, Y)
-        self.thresholds_ = self._tune_thresholds(oof, Y)
+        self.thresholds_ = self._tune_thresholds(oof, Y, prior)
         coef, self.intercept_ = self._fit_linear(X, Y)
         # Stored features × tags, C-contiguous: ``X @ weights_`` then needs no copy of the matrix
         # (``X @ coef.T`` copied all of it on every call: 3.5 ms per document on YNAT).
         self.weights_ = np.ascontiguousarray(coef.T)
         return self
+
+    def _blend_weights(self, Y: np.ndarray, prior: np.ndarray | None) -> np.ndarray:
+        """The model's share of each tag's score: 1 where the tag has no prior."""
+        weights = np.ones(Y.shape[1])
+        if prior is not None:
+            has_prior = ~np.isnan(prior).all(axis=0)
+            positives = Y.sum(axis=0)
+            weights[has_prior] = positives[has_prior] / (positives[has_prior] + self.prior_weight)
+        return weights
 
     @property
     def coef_(self) -> np.ndarray:
@@ -129,13 +147,13 @@ class LinearTagModel(BaseEstimator):
                 platt[k] = (slope, float(lr.intercept_[0]))
         return platt
 
-    def _tune_thresholds(self, oof: np.ndarray | None, Y: np.ndarray) -> np.ndarray:
+    def _tune_thresholds(self, oof: np.ndarray | None, Y: np.ndarray, prior: np.ndarray | None) -> np.ndarray:
         if self.exclusive:  # the best tag always wins; a user threshold may still veto it
             return np.zeros(Y.shape[1])
         thresholds = np.full(Y.shape[1], 0.5)
         if oof is None:
             return thresholds
-        scores = self._scores_from_decisions(oof)
+        scores = self._scores_from_decisions(oof, prior)
         for k in range(Y.shape[1]):
             if self._enough(Y[:, k]):
                 thresholds[k] = best_f1_threshold(scores[:, k], Y[:, k])
@@ -145,18 +163,20 @@ class LinearTagModel(BaseEstimator):
     def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
         return np.asarray(X @ self.weights_) + self.intercept_
 
-    def _scores_from_decisions(self, decisions: np.ndarray) -> np.ndarray:
+    def _scores_from_decisions(self, decisions: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
         scores = _sigmoid(decisions * self.platt_[:, 0] + self.platt_[:, 1])
+        if prior is not None and (self.blend_ < 1).any():
+            scores = self.blend_ * scores + (1 - self.blend_) * np.nan_to_num(prior)
         if self.exclusive:
             scores = scores / scores.sum(axis=1, keepdims=True)
         return scores
 
-    def predict_proba(self, X: sparse.spmatrix) -> np.ndarray:
+    def predict_proba(self, X: sparse.spmatrix, prior: np.ndarray | None = None) -> np.ndarray:
         """Scores in [0, 1], one column per tag (summing to 1 per row in exclusive mode)."""
-        return self._scores_from_decisions(self.decision_function(X))
+        return self._scores_from_decisions(self.decision_function(X), prior)
 
-    def predict(self, X: sparse.spmatrix) -> np.ndarray:
-        return decide(self.predict_proba(X), self.thresholds_, exclusive=self.exclusive)
+    def predict(self, X: sparse.spmatrix, prior: np.ndarray | None = None) -> np.ndarray:
+        return decide(self.predict_proba(X, prior), self.thresholds_, exclusive=self.exclusive)
 
 
 def best_f1_threshold(scores: np.ndarray, y: np.ndarray, lo: float = 0.05, hi: float = 0.95) -> float:

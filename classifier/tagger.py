@@ -5,7 +5,7 @@ import hashlib
 import json
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,13 +17,14 @@ from scipy import sparse
 from .exceptions import ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
 from .clean import clean_text
 from .features import MORPH, Analysed, FeatureSettings, build_features, feature_kinds, transform
+from .keywords import KeywordPrior
 from .model import LinearTagModel, decide
 from .tokenize import MorphemeAnalyzer
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 # Bumped whenever the pickled classes change shape: an older file is refused before unpickling.
-FORMAT = 4
+FORMAT = 5
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Tagger:
         model_params: dict[str, Any] | None = None,
         analyzer: MorphemeAnalyzer | None = None,
         clean: bool = True,
+        keywords: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         if not tags:
             raise TrainingError("a tagger needs at least one tag")
@@ -80,6 +82,7 @@ class Tagger:
         self.model_params = dict(model_params or {})
         self.analyzer = analyzer or MorphemeAnalyzer()
         self.clean = clean  # strip crawled-page furniture before analysis (classifier/clean.py)
+        self.keywords = KeywordPrior(self.tags, keywords or {})
         self._vectorizer: Any = None
         self._model: LinearTagModel | None = None
         self._names: list[tuple[str, str]] | None = None
@@ -120,7 +123,7 @@ class Tagger:
             X = vectorizer.fit_transform(docs)
         except ValueError as exc:  # e.g. "empty vocabulary" when every text is punctuation
             raise TrainingError(f"cannot build features: {exc}") from exc
-        model = LinearTagModel(exclusive=self.exclusive, **self.model_params).fit(X, Y)
+        model = LinearTagModel(exclusive=self.exclusive, **self.model_params).fit(X, Y, self._prior(docs))
         self._vectorizer, self._model, self._names = vectorizer, model, None
         return self
 
@@ -142,8 +145,14 @@ class Tagger:
         self._check()
         return transform(self._vectorizer, list(docs))
 
+    def _prior(self, docs: Sequence[Analysed]) -> np.ndarray | None:
+        """Keyword prior scores (documents × tags), or ``None`` when no tag has keywords."""
+        if not self.keywords.active.any():
+            return None
+        return self.keywords.scores([d.text for d in docs])
+
     def scores_analysed(self, docs: Sequence[Analysed]) -> np.ndarray:
-        return self._check().predict_proba(self.transform(docs))
+        return self._check().predict_proba(self.transform(docs), self._prior(docs))
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         return self.scores_analysed(self.analyse(texts))
@@ -170,7 +179,7 @@ class Tagger:
         if not docs:
             return []
         X = self.transform(docs)
-        scores = model.predict_proba(X)
+        scores = model.predict_proba(X, self._prior(docs))
         limits = model.thresholds_ if threshold is None else threshold
         passed = decide(scores, limits, exclusive=self.exclusive, top_k=top_k)
         # Plain lists: indexing numpy arrays element by element cost ~10 µs per document.
@@ -224,6 +233,7 @@ class Tagger:
             "clean": self.clean,
             "features": self.features.to_dict(),
             "model_params": self.model_params,
+            "keywords": {t: list(k) for t, k in self.keywords.keywords.items() if k},
             "analyzer": {k: list(v) if isinstance(v, tuple) else v for k, v in self.analyzer.get_params().items()},
         }
 

@@ -90,6 +90,7 @@ def make_factory(
             model_params=model_params,
             analyzer=MorphemeAnalyzer(user_words=user_words),
             clean=clean,
+            keywords=taxonomy.keywords,
         )
 
     return factory

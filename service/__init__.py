@@ -17,6 +17,7 @@ from . import errors
 from .auth import Token, load_tokens
 from .config import load_config
 from .holder import ModelHolder
+from .scores import ScoreCache
 
 log = logging.getLogger("ktag.service")
 
@@ -30,6 +31,7 @@ class Services:
     holder: ModelHolder
     tokens: list[Token]
     token_file: Path | None
+    scores: ScoreCache
 
 
 def import_labels_on_first_start(store: LabelStore, labels: Path) -> None:
@@ -62,13 +64,15 @@ def create_app(
     if token_file:
         log.warning("no KTAG_TOKENS configured: write access uses the token(s) in %s", token_file)
     holder = ModelHolder(registry, reload_seconds=app.config["RELOAD_SECONDS"], tagger=tagger)
-    app.extensions["ktag"] = Services(store, registry, holder, tokens, token_file)
+    app.extensions["ktag"] = Services(store, registry, holder, tokens, token_file, ScoreCache())
 
     errors.register(app)
     from .api import bp
     from .openapi import spec
+    from .suggestions import bp as suggestions_bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(suggestions_bp)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from classifier.data import TagDef
 from classifier.exceptions import InvalidValue, ModelNotFound, TextTooLong
 from classifier.jobs import JobBook, launch
+from classifier.keywords import check_keyword
 
 from .auth import require_read, require_write
 from .errors import BadRequest, NotReady, TooLarge, UnsupportedMediaType
@@ -72,10 +73,15 @@ def query_int(name: str, default: int, low: int, high: int) -> int:
 
 
 def query_bool(name: str) -> bool:
+    return bool(query_optional_bool(name))
+
+
+def query_optional_bool(name: str) -> bool | None:
+    """``None`` when the parameter is absent or empty."""
     raw = request.args.get(name, "").lower()
     if raw not in ("", "0", "1", "true", "false"):
         raise InvalidValue(f"query parameter '{name}' must be true or false")
-    return raw in ("1", "true")
+    return None if raw == "" else raw in ("1", "true")
 
 
 def with_etag(payload: Any, etag: str, status: int = 200) -> Response:
@@ -164,6 +170,11 @@ def _keywords(body: dict[str, Any]) -> list[str] | None:
     keywords = typed(body, "keywords", list)
     if keywords is not None and not all(isinstance(k, str) for k in keywords):
         raise InvalidValue("'keywords' must be a list of strings")
+    for keyword in keywords or ():
+        try:
+            check_keyword(keyword)
+        except ValueError as exc:
+            raise InvalidValue(str(exc)) from exc
     return keywords
 
 
@@ -221,7 +232,7 @@ def delete_tag(tag_id: str) -> Response:
 
 
 # -- documents -----------------------------------------------------------------------------------
-DOC_FIELDS = {"title", "text", "source", "tags"}
+DOC_FIELDS = {"title", "text", "source", "tags", "labelled"}
 
 
 @bp.get("/documents")
@@ -233,6 +244,7 @@ def list_documents() -> Response:
         tag=request.args.get("tag") or None,
         untagged=query_bool("untagged"),
         q=request.args.get("q") or None,
+        labelled=query_optional_bool("labelled"),
     )
     items = []
     for d in page.items:

@@ -34,6 +34,7 @@ DOCUMENT_COMMON: dict[str, Any] = {
     "title": nullable("string"),
     "source": {"type": "string"},
     "tags": STRING_LIST,
+    "labelled": {"type": "boolean", "description": "false: in the pool, waiting for labels (not trained on)"},
     "created": {"type": "string"},
     "updated": {"type": "string"},
     "revision": {"type": "integer", "minimum": 1},
@@ -145,13 +146,14 @@ SCHEMAS: dict[str, Any] = {
             "text": {"type": "string"},
             "source": {"type": "string"},
             "tags": STRING_LIST,
+            "labelled": {"type": "boolean", "description": "default true; setting tags makes a pool document labelled"},
             "add_tags": STRING_LIST,
             "remove_tags": STRING_LIST,
         },
     },
     "Document": {
         "type": "object",
-        "required": ["id", "title", "text", "source", "tags", "created", "updated", "revision"],
+        "required": ["id", "title", "text", "source", "tags", "labelled", "created", "updated", "revision"],
         "properties": {**DOCUMENT_COMMON, "text": {"type": "string"}},
     },
     "DocumentPage": {
@@ -162,13 +164,38 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["id", "title", "excerpt", "source", "tags", "created", "updated", "revision"],
+                    "required": ["id", "title", "excerpt", "source", "tags", "labelled", "created", "updated", "revision"],
                     "properties": {**DOCUMENT_COMMON, "excerpt": {"type": "string"}},
                 },
             },
             "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
+        },
+    },
+    "SuggestionList": {
+        "type": "object",
+        "required": ["model", "pool", "thresholds", "items"],
+        "properties": {
+            "model": {"type": "string"},
+            "pool": {"type": "integer", "minimum": 0, "description": "documents waiting for labels"},
+            "thresholds": SCORES,
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "title", "excerpt", "revision", "certainty", "tags", "scores"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": nullable("string"),
+                        "excerpt": {"type": "string"},
+                        "revision": {"type": "integer", "minimum": 1},
+                        "certainty": {"type": "number", "minimum": 0, "maximum": 1},
+                        "tags": STRING_LIST,
+                        "scores": SCORES,
+                    },
+                },
+            },
         },
     },
     "History": {
@@ -345,6 +372,7 @@ def paths() -> dict[str, Any]:
                     query("per_page", "integer", "1-100, default 20"),
                     query("tag", "string", "Only documents with this tag"),
                     query("untagged", "boolean", "Only documents without tags"),
+                    query("labelled", "boolean", "Only labelled (true) or pool (false) documents"),
                     query("q", "string", "Text search in title and text"),
                 ],
                 "responses": {"200": ok("DocumentPage"), **AUTH, "422": err("Bad query parameter or unknown tag")},
@@ -380,6 +408,13 @@ def paths() -> dict[str, Any]:
         },
         "/v1/jobs/{job_id}": {
             "get": {"summary": "A training job's state", "parameters": [path_param("job_id")], "responses": {"200": ok("Job"), **AUTH, "404": err("No such job")}}
+        },
+        "/v1/suggestions": {
+            "get": {
+                "summary": "Pool documents the model is least sure about, least sure first (label these next)",
+                "parameters": [query("n", "integer", "1-100, default 20"), query("tag", "string", "Rank by certainty about this tag only")],
+                "responses": {"200": ok("SuggestionList"), **AUTH, "422": err("Bad query parameter or unknown tag"), "503": err("No model loaded yet")},
+            }
         },
         "/v1/models": {"get": {"summary": "Stored model versions, newest first", "responses": {"200": ok("ModelList"), **AUTH}}},
         "/v1/models/{version}/activate": {

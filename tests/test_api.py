@@ -6,6 +6,7 @@ import json
 import logging
 import time
 
+import numpy as np
 import pytest
 
 from classifier.registry import ModelRegistry
@@ -58,6 +59,7 @@ def test_readiness_without_a_model(tmp_path):
     assert api.get("/readyz").status_code == 503
     response = api.post("/v1/tag", json={"text": CARE})
     assert response.status_code == 503 and response.get_json()["error"]["code"] == "not_ready"
+    assert api.get("/v1/suggestions").status_code == 503
 
 
 # -- tagging -------------------------------------------------------------------------------------
@@ -196,6 +198,8 @@ def test_taxonomy_edits(api):
     assert api.post("/v1/tags", json={"id": "robots"}, headers=ALICE).status_code == 409
     assert api.post("/v1/tags", json={"id": "bad id"}, headers=ALICE).status_code == 422
     assert api.post("/v1/tags", json={"name": "no id"}, headers=ALICE).status_code == 422
+    empty_group = api.post("/v1/tags", json={"id": "x2", "keywords": ["로봇 + "]}, headers=ALICE)
+    assert empty_group.status_code == 422 and "empty phrase group" in empty_group.get_json()["error"]["message"]
 
     renamed = api.patch("/v1/tags/metaverse", json={"id": "xr", "name": "확장현실"}, headers=ALICE)
     assert renamed.get_json()["id"] == "xr" and renamed.get_json()["documents"] == 1
@@ -343,3 +347,45 @@ def test_a_failing_training_job_reports_its_error(served):
     assert job["state"] == "failed" and "no training documents" in job["error"]
     assert api.get("/v1/jobs/unknown").status_code == 404
     assert api.post("/v1/train", json={"activate": "yes"}, headers=ALICE).status_code == 422
+
+
+# -- suggestions ---------------------------------------------------------------------------------
+POOL = {
+    "p-care": CARE,
+    "p-meta": "메타버스 플랫폼에서 아바타로 가상 공연을 즐긴다.",
+    "p-sport": "프로축구 결승전에서 원정팀이 승부차기 끝에 우승했다.",
+    "p-mixed": "시청이 돌봄 로봇과 메타버스 교육 예산을 함께 편성했다.",
+}
+
+
+def test_suggestions_rank_the_pool_and_skip_labelled_documents(api, mini_tagger):
+    empty = api.get("/v1/suggestions").get_json()
+    assert empty["pool"] == 0 and empty["items"] == []
+    for doc_id, text in POOL.items():
+        assert api.post("/v1/documents", json={"id": doc_id, "text": text, "labelled": False}, headers=ALICE).status_code == 201
+    assert api.get("/v1/documents?labelled=false").get_json()["total"] == 4
+
+    body = api.get("/v1/suggestions?n=3").get_json()
+    assert body["pool"] == 4 and len(body["items"]) == 3
+    assert all(item["id"] in POOL for item in body["items"])  # the seeds are labelled: never suggested
+    scores = mini_tagger.scores(list(POOL.values()))
+    thresholds = mini_tagger._check().thresholds_
+    expected = sorted(POOL, key=lambda d: np.abs(scores[list(POOL).index(d)] - thresholds).min())
+    assert [item["id"] for item in body["items"]] == expected[:3]
+    certainties = [item["certainty"] for item in body["items"]]
+    assert certainties == sorted(certainties)
+
+    by_tag = api.get("/v1/suggestions?tag=metaverse&n=4").get_json()["items"]
+    gaps = [abs(item["scores"]["metaverse"] - mini_tagger.thresholds["metaverse"]) for item in by_tag]
+    assert gaps == pytest.approx(sorted(gaps), abs=1e-3)
+
+    first = body["items"][0]["id"]
+    assert api.patch(f"/v1/documents/{first}", json={"add_tags": ["care-robots"]}, headers=ALICE).get_json()["labelled"]
+    after = api.get("/v1/suggestions").get_json()
+    assert after["pool"] == 3 and first not in [item["id"] for item in after["items"]]
+
+
+@pytest.mark.parametrize("query,code", [("n=0", 422), ("n=x", 422), ("tag=nope", 422)])
+def test_bad_suggestion_queries(api, query, code):
+    response = api.get(f"/v1/suggestions?{query}")
+    assert response.status_code == code and response.get_json()["error"]["code"]

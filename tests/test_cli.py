@@ -161,6 +161,26 @@ def test_import_and_export_through_the_entry_point(tmp_path, run_ktag):
     assert missing.returncode == 1 and "no label store" in missing.stderr
 
 
+def test_import_a_pool_of_unlabelled_documents(tmp_path, run_ktag):
+    shutil.copy(MINI, tmp_path / "mini.jsonl")
+    shutil.copy(MINI.parent / "taxonomy.json", tmp_path / "taxonomy.json")
+    assert run_ktag("import", "mini.jsonl", "--data", "store").returncode == 0
+    (tmp_path / "crawled.jsonl").write_text(
+        '{"id": "m001", "text": "이미 라벨이 있는 문서"}\n{"id": "new1", "text": "메타버스 전시"}\n', encoding="utf-8"
+    )
+    pooled = run_ktag("import", "--pool", "crawled.jsonl", "--data", "store")
+    assert pooled.returncode == 0, pooled.stderr
+    assert pooled.stdout.strip() == "1 created, 1 skipped"
+    from classifier.store import LabelStore
+
+    store = LabelStore(tmp_path / "store")
+    assert [d.id for d in store.pool()] == ["new1"] and store.get("m001").labelled
+    (tmp_path / "broken.jsonl").write_text('{"id": "new2", "text": "좋음"}\n{"id": "new3", "text": \n', encoding="utf-8")
+    broken = run_ktag("import", "--pool", "broken.jsonl", "--data", "store")
+    assert broken.returncode == 1 and "broken.jsonl:2" in broken.stderr and "Traceback" not in broken.stderr
+    assert [d.id for d in store.pool()] == ["new1"]  # all or nothing: new2 was not kept
+
+
 def test_dev_server_starts_and_answers(tmp_path, run_ktag):
     import socket
     import subprocess

@@ -220,6 +220,7 @@ def test_an_error_anywhere_returns_nothing(tmp_path):
         ({"tags": [{"name": "x"}]}, "needs a string 'id'"),
         ({"tags": [{"id": "a b"}]}, "invalid tag id"),
         ({"tags": [{"id": "a", "keywords": "x"}]}, "keywords"),
+        ({"tags": [{"id": "a", "keywords": ["x + "]}]}, "tag 'a': keyword 'x \\+ ' has an empty phrase group"),
         ([], "expected an object"),
     ],
 )
@@ -241,3 +242,26 @@ def test_user_dictionary(tmp_path):
     (tmp_path / "userdict.txt").write_text("a b c\n", encoding="utf-8")
     with pytest.raises(LabelledDataError, match="userdict.txt:1"):
         read_user_words([tmp_path])
+
+
+def test_pool_records_are_validated_but_left_out_of_training(tmp_path):
+    f = write_jsonl(tmp_path / "d.jsonl", [
+        {"id": "1", "text": "라벨 있음", "tags": ["a"]},
+        {"id": "2", "text": "라벨 없음", "labelled": False},
+    ])
+    assert [d.id for d in read_labelled([f], TAX)] == ["1"]
+    both = read_labelled([f], TAX, unlabelled=True)
+    assert [(d.id, d.labelled) for d in both] == [("1", True), ("2", False)]
+
+
+@pytest.mark.parametrize(
+    "record,message",
+    [
+        ({"id": "1", "text": "x", "labelled": "no"}, "'labelled' must be true or false"),
+        ({"id": "1", "text": "x", "labelled": False, "tags": ["a"]}, "cannot have tags"),
+    ],
+)
+def test_bad_pool_records(tmp_path, record, message):
+    f = write_jsonl(tmp_path / "d.jsonl", [record])
+    with pytest.raises(LabelledDataError, match=message):
+        read_labelled([f], TAX, unlabelled=True)

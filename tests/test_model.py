@@ -92,3 +92,27 @@ def test_unknown_loss_is_refused():
     X, Y = synthetic(40)
     with pytest.raises(ValueError, match="loss"):
         LinearTagModel(loss="squared").fit(X, Y)
+
+
+def test_a_keyword_prior_fades_as_a_tag_gains_examples():
+    X, Y = synthetic()
+    prior = np.c_[np.full(len(Y), 0.9), np.full(len(Y), np.nan)]
+    model = LinearTagModel(prior_weight=10.0).fit(X, Y, prior)
+    positives = Y[:, 0].sum()
+    assert model.blend_[0] == pytest.approx(positives / (positives + 10.0))
+    assert model.blend_[1] == 1.0  # no prior for tag 1
+    plain, blended = model.predict_proba(X), model.predict_proba(X, prior)
+    assert np.allclose(blended[:, 1], plain[:, 1])
+    w = model.blend_[0]
+    assert np.allclose(blended[:, 0], w * plain[:, 0] + (1 - w) * 0.9)
+
+
+def test_with_few_examples_the_prior_decides():
+    X, Y = synthetic()
+    Y[:, 1] = 0
+    Y[0, 1] = 1
+    prior = np.c_[np.full(len(Y), np.nan), np.where(np.arange(len(Y)) % 2 == 0, 0.8, 0.0)]
+    model = LinearTagModel().fit(X, Y, prior)
+    predicted = model.predict(X, prior)[:, 1]
+    assert (predicted[::2] == 1).all() and (predicted[1::2] == 0).sum() >= len(Y) // 2 - 1
+    assert model.predict(X)[:, 1].sum() <= 1  # the model alone knows one example

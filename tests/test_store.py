@@ -143,17 +143,20 @@ def test_listing_paging_and_filters(store):
 
 def test_import_of_export_is_identity(store, tmp_path):
     store.update("m001", {"title": "제목", "source": "https://example.org/m1"}, "a")
-    assert store.export(tmp_path / "exported") == 40
+    store.create({"id": "p1", "text": "아직 라벨이 없는 기사", "labelled": False}, "a")
+    assert store.export(tmp_path / "exported") == 41
     copy = LabelStore(tmp_path / "copy")
     counts = import_files(copy, [tmp_path / "exported"], None, "test")
-    assert counts["created"] == 40 and counts["tags"] == 4
-    assert copy.snapshot() == store.snapshot()
+    assert counts["created"] == 41 and counts["tags"] == 4
+    assert copy.snapshot() == store.snapshot() and copy.get("p1").labelled is False
     again = import_files(copy, [tmp_path / "exported"], None, "test")
-    assert again["unchanged"] == 40
+    assert again["unchanged"] == 41
 
 
 def test_export_then_train_equals_training_from_the_store(store, tmp_path):
+    store.create({"id": "p1", "text": "돌봄 로봇 보급 확대", "labelled": False}, "a")
     store.export(tmp_path / "exported")
+    assert len(store.labelled()) == 40 and "p1" not in {d.id for d in store.labelled()}
     from_store = train(Dataset(store.labelled(), store.taxonomy()), None, folds=2, model_params={"min_examples": 3})
     from_files = train(load_dataset([tmp_path / "exported"]), None, folds=2, model_params={"min_examples": 3})
     assert from_store.dataset.fingerprint() == from_files.dataset.fingerprint()
@@ -174,3 +177,36 @@ def test_shipped_labels_import(tmp_path):
     assert counts == {"tags": 4, "created": 125, "updated": 0, "unchanged": 0}
     assert s.get("001_6731a0a1adc20f47").tags == ["healthcare-ai", "care-robots", "industry-policy"]
     assert json.loads(json.dumps(s.snapshot()))["taxonomy"]["tags"][0]["name"] == "의료·헬스케어 AI"
+
+
+def test_pool_documents_wait_for_labels_and_become_labelled_when_tagged(store):
+    store.create({"id": "p1", "text": "로봇이 어르신을 돌본다", "labelled": False}, "a")
+    store.create({"id": "p2", "text": "메타버스 전시회", "labelled": False}, "a")
+    assert [d.id for d in store.pool()] == ["p1", "p2"]
+    assert store.list(labelled=False).total == 2 and store.list(labelled=True).total == 40
+    with pytest.raises(InvalidValue, match="cannot have tags"):
+        store.create({"id": "p3", "text": "x", "tags": ["metaverse"], "labelled": False}, "a")
+    with pytest.raises(InvalidValue, match="true or false"):
+        store.update("p1", {"labelled": "yes"}, "a")
+
+    tagged = store.edit_tags("p1", "b", add=["care-robots"])
+    assert tagged.labelled and tagged.tags == ["care-robots"] and tagged.revision == 2
+    assert store.history("document", "p1")[-1]["before"]["labelled"] is False
+    confirmed_none = store.update("p2", {"tags": []}, "b")  # "none of the tags" is a label too
+    assert confirmed_none.labelled and store.pool() == []
+    back = store.update("p2", {"labelled": False}, "b")
+    assert not back.labelled and [d.id for d in store.pool()] == ["p2"]
+
+
+def test_a_database_from_before_the_pool_is_migrated(tmp_path):
+    folder = tmp_path / "old"
+    folder.mkdir()
+    with sqlite3.connect(folder / "ktag.sqlite3") as conn:
+        conn.executescript(
+            "CREATE TABLE documents (id TEXT PRIMARY KEY, title TEXT, text TEXT NOT NULL, source TEXT NOT NULL DEFAULT '',"
+            " created TEXT NOT NULL, updated TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 1);"
+            "INSERT INTO documents VALUES ('d1', NULL, '옛 문서', '', 't', 't', 3);"
+        )
+    store = LabelStore(folder)
+    doc = store.get("d1")
+    assert (doc.text, doc.revision, doc.labelled) == ("옛 문서", 3, True)

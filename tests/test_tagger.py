@@ -115,3 +115,16 @@ def test_exclusive_tagger_returns_one_tag(mini_docs, taxonomy):
         assert len(result.tags) == 1
         assert sum(result.scores.values()) == pytest.approx(1, abs=1e-3)
     assert tagger.tag([META])[0].tags == ["metaverse"]
+
+
+def test_keywords_let_a_tag_with_one_example_be_recognised(mini_docs, taxonomy):
+    """Cold start: two training documents, and the taxonomy's keywords carry the rest."""
+    texts, tags = [CARE, SPORT], [["care-robots"], []]
+    keywords = {"metaverse": ["메타버스|가상현실|아바타|가상 공간"]}
+    plain = Tagger(taxonomy.ids).fit(texts, tags)
+    primed = Tagger(taxonomy.ids, keywords=keywords).fit(texts, tags)
+    assert "metaverse" not in plain.tag([META])[0].tags
+    [result] = primed.tag([META])
+    assert "metaverse" in result.tags
+    assert primed.tag([SPORT])[0].tags == []
+    assert primed.describe()["keywords"] == keywords

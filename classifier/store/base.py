@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS documents (
     source TEXT NOT NULL DEFAULT '',
     created TEXT NOT NULL,
     updated TEXT NOT NULL,
-    revision INTEGER NOT NULL DEFAULT 1
+    revision INTEGER NOT NULL DEFAULT 1,
+    labelled INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS document_tags (
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -72,7 +73,9 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 """
 
-DOCUMENT_FIELDS = ("title", "text", "source", "tags")
+DOCUMENT_FIELDS = ("title", "text", "source", "tags", "labelled")
+# Columns added after the first release: (table, column, definition), added to older databases.
+_MIGRATIONS = (("documents", "labelled", "INTEGER NOT NULL DEFAULT 1"),)
 
 
 def now() -> str:
@@ -89,6 +92,12 @@ class StoredDocument:
     created: str = ""
     updated: str = ""
     revision: int = 1
+    labelled: bool = True  # False: in the pool, waiting for a person's labels
+
+    @property
+    def full_text(self) -> str:
+        """Title and body, as the model sees them (as ``LabelledDocument.full_text``)."""
+        return f"{self.title}\n{self.text}" if self.title else self.text
 
     @property
     def etag(self) -> str:
@@ -101,6 +110,7 @@ class StoredDocument:
             "text": self.text,
             "source": self.source,
             "tags": self.tags,
+            "labelled": self.labelled,
             "created": self.created,
             "updated": self.updated,
             "revision": self.revision,
@@ -108,7 +118,7 @@ class StoredDocument:
 
     def content(self) -> dict[str, Any]:
         """The labelled data, without bookkeeping (what history records and export writes)."""
-        return {"title": self.title, "text": self.text, "source": self.source, "tags": self.tags}
+        return {"title": self.title, "text": self.text, "source": self.source, "tags": self.tags, "labelled": self.labelled}
 
 
 @dataclass
@@ -142,6 +152,13 @@ class StoreBase:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            self._migrate(conn)
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        for table, column, definition in _MIGRATIONS:
+            if column not in {r["name"] for r in conn.execute(f"PRAGMA table_info({table})")}:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
@@ -234,7 +251,9 @@ class StoreBase:
                 (row["id"],),
             )
         ]
-        return StoredDocument(row["id"], row["text"], tags, row["title"], row["source"], row["created"], row["updated"], row["revision"])
+        return StoredDocument(
+            row["id"], row["text"], tags, row["title"], row["source"], row["created"], row["updated"], row["revision"], bool(row["labelled"])
+        )
 
     def get(self, doc_id: str) -> StoredDocument:
         with self._read() as conn:
@@ -267,6 +286,12 @@ class StoreBase:
                 if tag not in known:
                     raise UnknownTag(tag, sorted(known))
             out["tags"] = list(dict.fromkeys(tags))
+        if "labelled" in values:
+            if not isinstance(values["labelled"], bool):
+                raise InvalidValue("'labelled' must be true or false")
+            out["labelled"] = values["labelled"]
+        if not out.get("labelled", True) and out.get("tags"):
+            raise InvalidValue("a document with 'labelled': false cannot have tags")
         return out
 
     @staticmethod
@@ -284,16 +309,16 @@ class StoreBase:
     ) -> None:
         stamp = created or now()
         conn.execute(
-            "INSERT INTO documents (id, title, text, source, created, updated, revision) VALUES (?, ?, ?, ?, ?, ?, 1)",
-            (doc_id, clean.get("title"), clean["text"], clean.get("source", ""), stamp, updated or stamp),
+            "INSERT INTO documents (id, title, text, source, created, updated, revision, labelled) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+            (doc_id, clean.get("title"), clean["text"], clean.get("source", ""), stamp, updated or stamp, int(clean.get("labelled", True))),
         )
         self._set_tags(conn, doc_id, clean.get("tags", []))
 
     def _rewrite_document(self, conn: sqlite3.Connection, doc_id: str, after: dict[str, Any], tags_changed: bool) -> None:
         """Store new field values and bump the revision (the document's ETag)."""
         conn.execute(
-            "UPDATE documents SET title = ?, text = ?, source = ?, updated = ?, revision = revision + 1 WHERE id = ?",
-            (after["title"], after["text"], after["source"], now(), doc_id),
+            "UPDATE documents SET title = ?, text = ?, source = ?, labelled = ?, updated = ?, revision = revision + 1 WHERE id = ?",
+            (after["title"], after["text"], after["source"], int(after.get("labelled", True)), now(), doc_id),
         )
         if tags_changed:
             self._set_tags(conn, doc_id, after["tags"])
@@ -333,8 +358,10 @@ class StoreBase:
         }
 
     def labelled(self) -> list[LabelledDocument]:
-        """The store's documents as training data, ordered by id (as ``export`` writes them)."""
+        """The store's labelled documents as training data, ordered by id (as ``export`` writes
+        them); pool documents waiting for labels are left out."""
         return [
             LabelledDocument(d.id, d.text, tuple(d.tags), d.title, str(self.path), None, {"source": d.source})
             for d in self.documents()
+            if d.labelled
         ]

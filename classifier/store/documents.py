@@ -35,7 +35,7 @@ class DocumentEdits(StoreBase):
             if replace:
                 if "text" not in values:
                     raise InvalidValue("'text' is required")
-                values = {"title": None, "source": "", "tags": [], **values}
+                values = {"title": None, "source": "", "tags": [], "labelled": True, **values}
             return self._update(conn, before, self._clean(conn, values), who)
 
     def edit_tags(self, doc_id: str, who: str, *, add: Sequence[str] = (), remove: Sequence[str] = (), if_match: str | None = None) -> StoredDocument:
@@ -48,6 +48,8 @@ class DocumentEdits(StoreBase):
             return self._update(conn, before, self._clean(conn, {"tags": tags}), who)
 
     def _update(self, conn: sqlite3.Connection, before: StoredDocument, clean: dict[str, Any], who: str) -> StoredDocument:
+        if "tags" in clean and "labelled" not in clean:
+            clean = {**clean, "labelled": True}  # a person set the tags: the document is labelled now
         after = {**before.content(), **clean}
         if after == before.content():
             return before
@@ -55,6 +57,11 @@ class DocumentEdits(StoreBase):
         doc = self._get(conn, before.id)
         self._log(conn, "document", before.id, "update", who, before.content(), doc.content())
         return doc
+
+    def pool(self) -> list[StoredDocument]:
+        """The documents waiting for labels, ordered by id."""
+        with self._read() as conn:
+            return [self._document(conn, r) for r in conn.execute("SELECT * FROM documents WHERE labelled = 0 ORDER BY id")]
 
     def delete(self, doc_id: str, who: str, *, if_match: str | None = None) -> None:
         with self._write() as conn:
@@ -79,9 +86,14 @@ class DocumentEdits(StoreBase):
         tag: str | None = None,
         untagged: bool = False,
         q: str | None = None,
+        labelled: bool | None = None,
     ) -> Page:
-        """Documents ordered by id, filtered by tag, by having no tag, or by a text search."""
+        """Documents ordered by id, filtered by tag, by having no tag, by a text search, or by
+        being labelled or waiting in the pool."""
         where, args = [], []
+        if labelled is not None:
+            where.append("labelled = ?")
+            args.append(int(labelled))
         if tag is not None:
             where.append("id IN (SELECT doc_id FROM document_tags WHERE tag = ?)")
             args.append(tag)

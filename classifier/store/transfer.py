@@ -1,10 +1,11 @@
 """Import labelled files into the store and export it back as files ``ktag train`` reads."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..data import TAXONOMY_FILE, LabelledDocument, Taxonomy, find_taxonomy, read_labelled, write_jsonl
+from ..inputs import InputDocument
 from .base import StoreBase
 
 EXPORT_FILE = "documents.jsonl"
@@ -28,7 +29,13 @@ class Transfer(StoreBase):
                         "INSERT OR REPLACE INTO settings (key, value) VALUES ('exclusive', ?)", ("1" if taxonomy.exclusive else "0",)
                     )
             for doc in docs:
-                values = {"title": doc.title, "text": doc.text, "tags": list(doc.tags), "source": doc.extra.get("source", "")}
+                values = {
+                    "title": doc.title,
+                    "text": doc.text,
+                    "tags": list(doc.tags),
+                    "source": doc.extra.get("source", ""),
+                    "labelled": doc.labelled,
+                }
                 clean = self._clean(conn, values)
                 row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc.id,)).fetchone()
                 if row is None:
@@ -43,6 +50,21 @@ class Transfer(StoreBase):
                 self._rewrite_document(conn, doc.id, clean, tags_changed=True)
                 self._log(conn, "document", doc.id, "import", who, before.content(), clean)
                 counts["updated"] += 1
+        return counts
+
+    def import_pool(self, docs: Iterable[InputDocument], who: str) -> dict[str, int]:
+        """Add unlabelled documents to the pool in one transaction; an id already in the store is
+        left as it is (its labels are never touched)."""
+        counts = {"created": 0, "skipped": 0}
+        with self._write() as conn:
+            for doc in docs:
+                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
+                    counts["skipped"] += 1
+                    continue
+                clean = self._clean(conn, {"title": doc.title, "text": doc.text, "labelled": False})
+                self._insert_document(conn, doc.id, clean)
+                self._log(conn, "document", doc.id, "import", who, None, clean)
+                counts["created"] += 1
         return counts
 
     def export(self, folder: str | Path) -> int:
@@ -62,6 +84,7 @@ class Transfer(StoreBase):
                 **({"title": d.title} if d.title else {}),
                 "text": d.text,
                 "tags": d.tags,
+                **({} if d.labelled else {"labelled": False}),
                 "source": d.source,
                 "created": d.created,
                 "updated": d.updated,
@@ -78,5 +101,5 @@ def import_files(store: Transfer, paths: Sequence[str | Path], taxonomy_path: st
     merged = store.taxonomy()
     if incoming is not None:
         merged = Taxonomy(merged.tags + [t for t in incoming.tags if t.id not in merged], merged.exclusive or incoming.exclusive)
-    docs = read_labelled(paths, merged if merged.tags else None)
+    docs = read_labelled(paths, merged if merged.tags else None, unlabelled=True)
     return store.import_labelled(incoming, docs, who)

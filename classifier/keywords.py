@@ -1,0 +1,134 @@
+"""Keyword evidence: a prior score per tag from the taxonomy's keywords, for cold start.
+
+A tag with few labelled examples cannot be learned from them, but its definition can be written
+down as keywords. Each keyword is a rule:
+
+    "돌봄로봇|케어로봇"                  any of these phrases
+    "로봇|말벗 + 어르신|노인|독거"       a phrase of the first group, if the others also occur
+    "-산업용 로봇|협동로봇"              negative: its phrases count against the tag
+
+A document's evidence for a tag is the number of distinct first-group phrases it contains, over
+the tag's rules whose other groups also occur, minus the same count over its negative rules.
+The prior score is ``e / (e + HALF)``: no evidence 0, ``HALF`` phrases 0.5, approaching 1.
+
+Phrases match case-insensitively; a space in a phrase matches any whitespace or none ("돌봄 로봇"
+also finds "돌봄로봇"); a phrase that starts or ends with a Latin letter or digit must not touch
+another one there ("AI" does not match inside "KAIST"). All phrases of all tags are found in one
+regular-expression pass over the text.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Evidence at which the prior score is 0.5.
+HALF = 1.5
+_ALNUM = re.compile(r"[a-z0-9]")
+
+
+def _key(phrase: str) -> str:
+    return re.sub(r"\s+", "", phrase.lower())
+
+
+def _pattern(phrase: str) -> str:
+    words = phrase.lower().split()
+    body = r"\s*".join(re.escape(w) for w in words)
+    if _ALNUM.match(words[0][0]):
+        body = r"(?<![a-z0-9])" + body
+    if _ALNUM.match(words[-1][-1]):
+        body += r"(?![a-z0-9])"
+    return body
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One keyword: the phrases that count, the groups that must also occur, and its sign."""
+
+    counted: frozenset[str]
+    required: tuple[frozenset[str], ...]
+    negative: bool
+
+    @classmethod
+    def parse(cls, keyword: str) -> Rule:
+        text = keyword.strip()
+        negative = text.startswith("-")
+        groups = [
+            frozenset(_key(p) for p in part.split("|") if p.strip())
+            for part in text.lstrip("-").split("+")
+        ]
+        if not groups or any(not g for g in groups):
+            raise ValueError(f"keyword {keyword!r} has an empty phrase group")
+        return cls(groups[0], tuple(groups[1:]), negative)
+
+    def evidence(self, found: set[str]) -> int:
+        if not all(group & found for group in self.required):
+            return 0
+        count = len(self.counted & found)
+        return -count if self.negative else count
+
+
+def check_keyword(keyword: str) -> None:
+    """Raise ``ValueError`` with a message when ``keyword`` is not a valid rule."""
+    Rule.parse(keyword)
+
+
+class KeywordPrior:
+    """Per-tag prior scores from keyword rules; a tag without keywords gets NaN (no prior)."""
+
+    def __init__(self, tags: Sequence[str], keywords: Mapping[str, Sequence[str]]) -> None:
+        self.tags = list(tags)
+        self.keywords = {t: tuple(keywords.get(t, ())) for t in self.tags}
+        self._compiled: tuple[re.Pattern[str], list[list[Rule]]] | None = None
+
+    @property
+    def active(self) -> np.ndarray:
+        """Which tags have keywords."""
+        return np.array([bool(self.keywords[t]) for t in self.tags])
+
+    def _compile(self) -> tuple[re.Pattern[str], list[list[Rule]]]:
+        if self._compiled is None:
+            rules = [[Rule.parse(k) for k in self.keywords[t]] for t in self.tags]
+            phrases = {
+                p.strip().lower()
+                for t in self.tags
+                for k in self.keywords[t]
+                for part in k.strip().lstrip("-").split("+")
+                for p in part.split("|")
+                if p.strip()
+            }
+            # Longest first, inside a lookahead: every start position reports its longest phrase,
+            # so "의료 AI" and the "AI" inside it are both found.
+            ordered = sorted(phrases, key=lambda p: (-len(p), p))
+            body = "|".join(_pattern(p) for p in ordered) or r"(?!x)x"
+            self._compiled = (re.compile(f"(?=({body}))"), rules)
+        return self._compiled
+
+    def found(self, text: str) -> set[str]:
+        """The normalised phrases that occur in ``text``."""
+        pattern, _ = self._compile()
+        return {_key(m.group(1)) for m in pattern.finditer(text.lower())}
+
+    def evidence(self, texts: Sequence[str]) -> np.ndarray:
+        """Documents × tags evidence counts (never below 0)."""
+        _, rules = self._compile()
+        out = np.zeros((len(texts), len(self.tags)))
+        for i, text in enumerate(texts):
+            found = self.found(text)
+            if not found:
+                continue
+            for k, tag_rules in enumerate(rules):
+                out[i, k] = max(0, sum(r.evidence(found) for r in tag_rules))
+        return out
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Documents × tags prior scores in [0, 1); NaN in the columns of tags without keywords."""
+        e = self.evidence(texts)
+        prior = e / (e + HALF)
+        prior[:, ~self.active] = np.nan
+        return prior
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"tags": self.tags, "keywords": self.keywords, "_compiled": None}
