@@ -14,33 +14,39 @@ The prior score is ``e / (e + HALF)``: no evidence 0, ``HALF`` phrases 0.5, appr
 Phrases match case-insensitively; a space in a phrase matches any whitespace or none ("돌봄 로봇"
 also finds "돌봄로봇"); a phrase that starts or ends with a Latin letter or digit must not touch
 another one there ("AI" does not match inside "KAIST"). All phrases of all tags are found in one
-regular-expression pass over the text.
+Aho-Corasick pass over the text (pyahocorasick: tens of microseconds per article, where a regular
+expression of all the phrases took 3 ms, 5% of Kiwi's time).
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import ahocorasick
 import numpy as np
 
 # Evidence at which the prior score is 0.5.
 HALF = 1.5
-_ALNUM = re.compile(r"[a-z0-9]")
+# A phrase of more words than this matches only as written or with no spaces at all.
+_MAX_GAPS = 3
 
 
 def _key(phrase: str) -> str:
     return re.sub(r"\s+", "", phrase.lower())
 
 
-def _pattern(phrase: str) -> str:
+def _latin(char: str) -> bool:
+    return "a" <= char <= "z" or "0" <= char <= "9"
+
+
+def _spellings(phrase: str) -> set[str]:
+    """The phrase with each gap between its words written as one space or as nothing."""
     words = phrase.lower().split()
-    body = r"\s*".join(re.escape(w) for w in words)
-    if _ALNUM.match(words[0][0]):
-        body = r"(?<![a-z0-9])" + body
-    if _ALNUM.match(words[-1][-1]):
-        body += r"(?![a-z0-9])"
-    return body
+    gaps = len(words) - 1
+    choices = itertools.product((" ", ""), repeat=gaps) if gaps <= _MAX_GAPS else [(" ",) * gaps, ("",) * gaps]
+    return {words[0] + "".join(g + w for g, w in zip(joins, words[1:])) for joins in choices}
 
 
 @dataclass(frozen=True)
@@ -81,35 +87,49 @@ class KeywordPrior:
     def __init__(self, tags: Sequence[str], keywords: Mapping[str, Sequence[str]]) -> None:
         self.tags = list(tags)
         self.keywords = {t: tuple(keywords.get(t, ())) for t in self.tags}
-        self._compiled: tuple[re.Pattern[str], list[list[Rule]]] | None = None
+        self._compiled: tuple[ahocorasick.Automaton, list[list[Rule]]] | None = None
 
     @property
     def active(self) -> np.ndarray:
         """Which tags have keywords."""
         return np.array([bool(self.keywords[t]) for t in self.tags])
 
-    def _compile(self) -> tuple[re.Pattern[str], list[list[Rule]]]:
+    def _compile(self) -> tuple[ahocorasick.Automaton, list[list[Rule]]]:
         if self._compiled is None:
             rules = [[Rule.parse(k) for k in self.keywords[t]] for t in self.tags]
+            automaton = ahocorasick.Automaton()
             phrases = {
-                p.strip().lower()
+                p
                 for t in self.tags
                 for k in self.keywords[t]
                 for part in k.strip().lstrip("-").split("+")
                 for p in part.split("|")
                 if p.strip()
             }
-            # Longest first, inside a lookahead: every start position reports its longest phrase,
-            # so "의료 AI" and the "AI" inside it are both found.
-            ordered = sorted(phrases, key=lambda p: (-len(p), p))
-            body = "|".join(_pattern(p) for p in ordered) or r"(?!x)x"
-            self._compiled = (re.compile(f"(?=({body}))"), rules)
+            for phrase in phrases:
+                for spelling in _spellings(phrase):
+                    automaton.add_word(spelling, (_key(phrase), len(spelling)))
+            if phrases:
+                automaton.make_automaton()
+            self._compiled = (automaton, rules)
         return self._compiled
 
     def found(self, text: str) -> set[str]:
-        """The normalised phrases that occur in ``text``."""
-        pattern, _ = self._compile()
-        return {_key(m.group(1)) for m in pattern.finditer(text.lower())}
+        """The normalised phrases that occur in ``text`` (overlapping ones included: "의료 AI"
+        and the "AI" inside it)."""
+        automaton, _ = self._compile()
+        if automaton.kind != ahocorasick.AHOCORASICK:
+            return set()
+        norm = " ".join(text.lower().split())
+        found = set()
+        for end, (key, length) in automaton.iter(norm):
+            start = end - length + 1
+            if _latin(norm[start]) and start > 0 and _latin(norm[start - 1]):
+                continue
+            if _latin(norm[end]) and end + 1 < len(norm) and _latin(norm[end + 1]):
+                continue
+            found.add(key)
+        return found
 
     def evidence(self, texts: Sequence[str]) -> np.ndarray:
         """Documents × tags evidence counts (never below 0)."""

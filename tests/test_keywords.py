@@ -22,6 +22,14 @@ def test_latin_phrases_do_not_match_inside_latin_words():
     assert evidence(["AI"], "KAIST 연구팀이 발표") == 0
     assert evidence(["AI"], "AI기본법 시행") == 1
     assert evidence(["AR"], "ARTIST 공연") == 0
+    assert evidence(["AI 스피커"], "VR AI 스피커") == 1 and evidence(["AI 스피커"], "OPENAI 스피커") == 0
+    assert evidence(["X-ray"], "흉부 x-ray 판독") == 1
+
+
+def test_long_phrases_match_as_written_or_without_spaces():
+    phrase = ["가 나 다 라 마"]
+    assert evidence(phrase, "가 나 다 라 마") == 1 and evidence(phrase, "가나다라마") == 1
+    assert evidence(phrase, "가나 다라마") == 0
 
 
 def test_distinct_phrases_count_once_each():
