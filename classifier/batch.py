@@ -59,7 +59,11 @@ def record(doc: InputDocument, result: TagResult, version: str) -> dict[str, Any
     out: dict[str, Any] = {"id": doc.id, "tags": result.tags, "scores": result.scores, "model": version}
     if result.explanations:
         out["explain"] = {
-            tag: {side: [[m, w] for m, w in items] for side, items in parts.items()}
+            tag: {
+                "up": [[m, w] for m, w in parts["up"]],
+                "down": [[m, w] for m, w in parts["down"]],
+                **({"keywords": parts["keywords"]} if "keywords" in parts else {}),
+            }
             for tag, parts in result.explanations.items()
         }
     return out

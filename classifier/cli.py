@@ -16,11 +16,14 @@ from .batch import TagOptions, tag_to_output
 from .evaluate import cross_validate, format_report, holdout
 from .exceptions import KtagError
 from .active import suggest
+from .cache import MorphemeCache
 from .data import read_labelled
 from .inputs import check_inputs, count_records, iter_documents, iter_records
 from .registry import ModelRegistry, default_models_dir
+from .report import build_evaluation, write_report
 from .store import DB_FILE, LabelStore, import_files
-from .training import DEFAULT_LABELS, ensure_model, load_dataset, make_factory, train
+from .training import DEFAULT_LABELS, SETTINGS_FILE, ensure_model, load_dataset, make_factory, train
+from .tune import format_trials, save_settings, tune
 
 
 class KtagGroup(click.Group):
@@ -48,6 +51,7 @@ models_option = click.option(
 
 
 no_clean_option = click.option("--no-clean", is_flag=True, help="Keep crawled-page furniture (bylines, banners, widgets...) instead of stripping it.")
+no_cache_option = click.option("--no-cache", is_flag=True, help="Analyse every text with Kiwi instead of reusing the morpheme cache ($KTAG_CACHE).")
 
 
 def _registry(models: Path | None) -> ModelRegistry:
@@ -70,8 +74,11 @@ def main() -> None:
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds for the printed metrics.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @no_clean_option
+@no_cache_option
 @models_option
-def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, no_clean: bool, models: Path | None) -> None:
+def train_cmd(
+    labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, no_clean: bool, no_cache: bool, models: Path | None
+) -> None:
     """Train a model from labelled files, print cross-validated metrics, make it current.
 
     LABELLED: JSONL / CSV files or folders (default: labels/).
@@ -79,7 +86,8 @@ def train_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool
     Example: ktag train labels/ --folds 5
     """
     dataset = load_dataset(list(labelled) or [DEFAULT_LABELS], taxonomy, exclusive)
-    result = train(dataset, _registry(models), folds=folds, clean=not no_clean, progress=lambda message, _fraction: _stderr(message))
+    cache = None if no_cache else MorphemeCache()
+    result = train(dataset, _registry(models), folds=folds, clean=not no_clean, progress=lambda message, _fraction: _stderr(message), cache=cache)
     if as_json:
         click.echo(json.dumps({"version": result.version, "metrics": result.metrics}, ensure_ascii=False))
         return
@@ -195,28 +203,85 @@ def suggest_cmd(pool: tuple[str, ...], count: int, labels: Path, models: Path | 
 @click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON.")
 @click.option("--exclusive/--multi-label", default=None, help="Single-label or multi-label mode.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write an HTML report with plots into this folder (needs the 'report' extra).")
 @no_clean_option
 def evaluate_cmd(
-    labelled: tuple[Path, ...], folds: int, test_file: Path | None, taxonomy: Path | None, exclusive: bool | None, as_json: bool, no_clean: bool
+    labelled: tuple[Path, ...],
+    folds: int,
+    test_file: Path | None,
+    taxonomy: Path | None,
+    exclusive: bool | None,
+    as_json: bool,
+    report_dir: Path | None,
+    no_clean: bool,
 ) -> None:
-    """Measure precision, recall and F1 (and hamming loss or accuracy + confusion matrix).
+    """Measure precision, recall, F1 and calibration (and hamming loss or accuracy + confusion matrix).
 
-    Example: ktag evaluate labels/ --folds 5
+    Example: ktag evaluate labels/ --folds 5 --report report/
     """
     dataset = load_dataset(list(labelled), taxonomy, exclusive)
-    factory = make_factory(dataset.taxonomy, dataset.user_words, clean=not no_clean)
+    factory = make_factory(dataset.taxonomy, dataset.user_words, dataset.settings_features(), dataset.settings_model(), clean=not no_clean)
     tagger = factory()
     docs = tagger.analyse(dataset.texts)
+    test = None
     if test_file is not None:
-        test = load_dataset([test_file], taxonomy, exclusive)
-        tagger.fit_analysed(docs, dataset.tag_lists)
-        rep = holdout(tagger, tagger.analyse(test.texts), test.tag_lists)
+        test_data = load_dataset([test_file], taxonomy, exclusive)
+        test = (tagger.analyse(test_data.texts), test_data.tag_lists)
+    if report_dir is not None:
+        names = {t.id: t.name for t in dataset.taxonomy.tags}
+        how = f"tested on {test_file}" if test_file else f"{folds}-fold cross-validation"
+        source = f"{how}, trained on {', '.join(map(str, labelled))} ({len(docs)} documents)"
+        evaluation = build_evaluation(factory, docs, dataset.tag_lists, names, folds=folds, test=test, source=source)
+        rep = evaluation.report
+        page = write_report(evaluation, report_dir)
+        _stderr(f"report written to {page}")
+    elif test is not None:
+        rep, _ = holdout(tagger.fit_analysed(docs, dataset.tag_lists), *test)
     else:
         rep, _ = cross_validate(factory, docs, dataset.tag_lists, folds=folds)
     if as_json:
         click.echo(json.dumps(rep, ensure_ascii=False))
     else:
         click.echo(format_report(rep, dataset.taxonomy.ids))
+
+
+@main.command("tune")
+@click.argument("labelled", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds per trial.")
+@click.option("--metric", type=click.Choice(["macro", "micro"]), default="macro", show_default=True, help="F1 average to maximise.")
+@click.option("--rounds", type=click.IntRange(min=1), default=1, show_default=True, help="Passes over the settings.")
+@click.option("--save", "save_to", type=click.Path(dir_okay=False, path_type=Path), help="Settings file to write (default: settings.json beside the labelled data).")
+@click.option("--dry-run", is_flag=True, help="Print the table only; save nothing.")
+@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON.")
+@click.option("--exclusive/--multi-label", default=None, help="Single-label or multi-label mode.")
+@no_clean_option
+@no_cache_option
+def tune_cmd(
+    labelled: tuple[Path, ...], folds: int, metric: str, rounds: int, save_to: Path | None, dry_run: bool,
+    taxonomy: Path | None, exclusive: bool | None, no_clean: bool, no_cache: bool,
+) -> None:
+    """Search regularisation, loss, class weights, morpheme n-grams, character n-grams and min_df
+    by cross-validation; print every trial and save the best for 'ktag train'.
+
+    Example: ktag tune labels/ --folds 5
+    """
+    dataset = load_dataset(list(labelled), taxonomy, exclusive)
+    analyzer = make_factory(dataset.taxonomy, dataset.user_words)().analyzer
+    docs = (
+        make_factory(dataset.taxonomy, dataset.user_words, clean=not no_clean)().analyse(dataset.texts)
+        if no_cache else MorphemeCache().analyse(analyzer, dataset.texts, clean=not no_clean)
+    )
+    result = tune(
+        dataset, docs, folds=folds, metric=metric, rounds=rounds,
+        progress=lambda t: _stderr(f"macro-F1 {t.macro_f1:.4f}  micro-F1 {t.micro_f1:.4f}  {json.dumps(t.candidate.describe())}"),
+    )
+    click.echo(format_trials(result))
+    if dry_run:
+        return
+    first = labelled[0]
+    path = save_to or (first if first.is_dir() else first.parent) / SETTINGS_FILE
+    save_settings(result, path, dataset, folds, metric)
+    click.echo(f"best settings saved to {path}; 'ktag train' on this data uses them")
 
 
 def _data_dir(data: Path | None) -> Path:
@@ -236,21 +301,24 @@ data_option = click.option(
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to bind.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="gunicorn worker processes.")
 @click.option("--dev", is_flag=True, help="Flask's debug server instead of gunicorn (one process).")
-@click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels for the default model and for an empty store.")
+@click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=None, help="Labels for the default model and for an empty store (default: $KTAG_LABELS or labels).")
 @data_option
 @models_option
-def serve_cmd(host: str, port: int, workers: int, dev: bool, labels: Path, data: Path | None, models: Path | None) -> None:
+def serve_cmd(host: str, port: int, workers: int, dev: bool, labels: Path | None, data: Path | None, models: Path | None) -> None:
     """Run the HTTP service (API under /v1), training the default model first if there is none.
 
     Settings come from KTAG_* variables or a KTAG_CONFIG file (see the README).
 
     Example: KTAG_TOKENS=alice:s3cret ktag serve --port 8000 --workers 2
     """
+    from service.config import load_config
     from service.server import serve, serve_dev
 
-    registry = _registry(models)
-    ensure_model(registry, labels, _stderr)
-    config = {"DATA": str(_data_dir(data)), "MODELS": str(registry.root), "LABELS": str(labels)}
+    given = {"DATA": data, "MODELS": models, "LABELS": labels}
+    settings = load_config({k: str(v) for k, v in given.items() if v is not None})  # options > KTAG_* > file
+    registry = ModelRegistry(settings["MODELS"])
+    ensure_model(registry, settings["LABELS"], _stderr)
+    config = {k: settings[k] for k in given}
     if dev:
         serve_dev(host, port, config)
     else:

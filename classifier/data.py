@@ -139,13 +139,18 @@ class LabelledDocument:
         return f"{self.title}\n{self.text}" if self.title else self.text
 
 
-def find_taxonomy(paths: Sequence[str | Path]) -> Path | None:
-    """``taxonomy.json`` in a given folder, or beside a given file; the first one found."""
+def find_beside(paths: Sequence[str | Path], name: str) -> Path | None:
+    """The file ``name`` in a given folder, or beside a given file; the first one found."""
     for p in map(Path, paths):
-        candidate = (p if p.is_dir() else p.parent) / TAXONOMY_FILE
+        candidate = (p if p.is_dir() else p.parent) / name
         if candidate.is_file():
             return candidate
     return None
+
+
+def find_taxonomy(paths: Sequence[str | Path]) -> Path | None:
+    """``taxonomy.json`` in a given folder, or beside a given file; the first one found."""
+    return find_beside(paths, TAXONOMY_FILE)
 
 
 def read_user_words(paths: Sequence[str | Path]) -> tuple[tuple[str, str], ...]:

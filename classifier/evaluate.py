@@ -1,5 +1,6 @@
 """Metrics and cross-validation for taggers: per-tag P/R/F1, micro/macro averages, hamming loss
-(multi-label) or accuracy and a confusion matrix (single-label)."""
+(multi-label) or accuracy and a confusion matrix (single-label), calibration of the scores (ECE,
+Brier), and learning curves."""
 from __future__ import annotations
 
 import unicodedata
@@ -10,6 +11,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, hamming_loss, precision_recall_fscore_support
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from .calibration import calibration_report
 from .exceptions import TrainingError
 from .features import Analysed
 from .tagger import Tagger
@@ -80,14 +82,45 @@ def cross_validate(
         Y_pred[test] = tagger.indicator([r.tags for r in tagger.tag_analysed(test_docs)])
         if progress:
             progress(i + 1, len(splits))
-    return report(Y, Y_pred, prototype.tags, prototype.exclusive), scores
+    rep = report(Y, Y_pred, prototype.tags, prototype.exclusive)
+    rep["calibration"] = calibration_report(scores, Y, prototype.tags)
+    return rep, scores
 
 
-def holdout(tagger: Tagger, docs: Sequence[Analysed], tag_lists: Sequence[Sequence[str]]) -> dict[str, Any]:
-    """Metrics of a fitted tagger on labelled test documents."""
+def holdout(tagger: Tagger, docs: Sequence[Analysed], tag_lists: Sequence[Sequence[str]]) -> tuple[dict[str, Any], np.ndarray]:
+    """Metrics of a fitted tagger on labelled test documents, and its scores of them."""
     Y = tagger.indicator(tag_lists)
+    scores = tagger.scores_analysed(docs)
     Y_pred = tagger.indicator([r.tags for r in tagger.tag_analysed(docs)])
-    return report(Y, Y_pred, tagger.tags, tagger.exclusive)
+    rep = report(Y, Y_pred, tagger.tags, tagger.exclusive)
+    rep["calibration"] = calibration_report(scores, Y, tagger.tags)
+    return rep, scores
+
+
+def learning_curve(
+    make_tagger: Callable[[], Tagger],
+    docs: Sequence[Analysed],
+    tag_lists: Sequence[Sequence[str]],
+    fractions: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 1.0),
+    folds: int = 5,
+    random_state: int = 0,
+) -> list[tuple[int, float]]:
+    """Macro-F1 on held-out folds against the number of training documents: each fold's training
+    part is cut to each fraction (the same random order for every fraction)."""
+    prototype = make_tagger()
+    Y = prototype.indicator(tag_lists)
+    rng = np.random.default_rng(random_state)
+    points = []
+    splits = split(Y, folds, prototype.exclusive, random_state)
+    for fraction in fractions:
+        predicted, sizes = np.zeros_like(Y), []
+        for train, test in splits:
+            chosen = rng.permutation(train)[: max(2, int(round(fraction * len(train))))] if fraction < 1 else train
+            tagger = make_tagger().fit_analysed([docs[j] for j in chosen], [tag_lists[j] for j in chosen])
+            predicted[test] = tagger.indicator([r.tags for r in tagger.tag_analysed([docs[j] for j in test])])
+            sizes.append(len(chosen))
+        points.append((int(np.mean(sizes)), float(_prf(Y, predicted, "macro")[2])))
+    return points
 
 
 def _width(text: str) -> int:
@@ -123,4 +156,9 @@ def format_report(rep: dict[str, Any], tags: Sequence[str] | None = None) -> str
             lines.append(f"{_ljust(t, width)}  " + "".join(f"{v:>{cell}d}" for v in row))
     else:
         lines.append(f"hamming loss {rep['hamming_loss']:.4f}")
+    if "calibration" in rep:
+        lines.append("calibration of the scores (expected calibration error, Brier score)")
+        for t in tags:
+            c = rep["calibration"][t]
+            lines.append(f"{_ljust(t, width)}  ECE {c['ece']:.3f}  Brier {c['brier']:.3f}")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache import MorphemeCache
 from .exceptions import JobConflict, JobNotFound
 from .registry import ModelRegistry
 from .store import LabelStore, now
@@ -173,7 +174,7 @@ def run(store: LabelStore, registry: ModelRegistry, job_id: str, *, activate: bo
 
     try:
         dataset = Dataset(store.labelled(), store.taxonomy(), (), [str(store.path)])
-        result = train(dataset, registry, folds=folds, activate=activate, progress=progress)
+        result = train(dataset, registry, folds=folds, activate=activate, progress=progress, cache=MorphemeCache())
     except Exception as exc:  # recorded for GET /v1/jobs/<id>; the process then exits non-zero
         book.update(job_id, state="failed", error=f"{type(exc).__name__}: {exc}", message="failed")
         traceback.print_exc()

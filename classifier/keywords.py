@@ -75,6 +75,12 @@ class Rule:
         count = len(self.counted & found)
         return -count if self.negative else count
 
+    def supporting(self, found: set[str]) -> set[str]:
+        """The phrases of ``found`` that this rule counts for its tag."""
+        if self.negative or not all(group & found for group in self.required):
+            return set()
+        return self.counted & found
+
 
 def check_keyword(keyword: str) -> None:
     """Raise ``ValueError`` with a message when ``keyword`` is not a valid rule."""
@@ -142,6 +148,14 @@ class KeywordPrior:
             for k, tag_rules in enumerate(rules):
                 out[i, k] = max(0, sum(r.evidence(found) for r in tag_rules))
         return out
+
+    def supporting(self, text: str, tag: str) -> list[str]:
+        """The phrases (lower-case, without spaces) that count for ``tag`` in ``text``."""
+        if not self.keywords.get(tag):
+            return []
+        _, rules = self._compile()
+        found = self.found(text)
+        return sorted(set().union(*(r.supporting(found) for r in rules[self.tags.index(tag)])))
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Documents × tags prior scores in [0, 1); NaN in the columns of tags without keywords."""

@@ -1,16 +1,18 @@
-"""One-vs-rest linear models with per-tag scores in [0, 1] and per-tag thresholds.
+"""One-vs-rest linear models with calibrated per-tag scores in [0, 1] and per-tag thresholds.
 
 Every tag gets its own binary linear classifier (hinge: ``LinearSVC``; log: ``LogisticRegression``);
 the fitted weights are stacked into one matrix so that scoring a document is ``X @ W.T + b``, one
-sparse-dense product instead of a Python loop over estimators. A logistic (Platt) map fitted on
-out-of-fold decision values turns each tag's decision into a score in [0, 1]; the same out-of-fold
-scores choose each tag's threshold (best F1). In exclusive (single-label) mode the scores are
-normalised to sum to 1 and the best tag is always the prediction.
+sparse-dense product instead of a Python loop over estimators. Out-of-fold decision values (from
+models that did not see the document) calibrate each tag's score and choose its threshold (best
+F1). In exclusive (single-label) mode the scores are normalised to sum to 1 and the best tag is
+always the prediction.
 
 A tag may also come with a prior score per document (keyword evidence, ``classifier/keywords.py``).
-The prior matters while a tag has few examples and fades as they accumulate: the final score is
-``w * model + (1 - w) * prior`` with ``w = n / (n + prior_weight)`` for a tag with ``n`` positive
-training documents. Thresholds are chosen on the blended out-of-fold scores.
+Calibration: a tag with enough examples (``min_examples`` positives and negatives) gets a logistic
+map fitted on its out-of-fold decisions and, when it has keywords, its prior too, so that the data
+says how much each counts and a score of 0.8 means that about 80% of such documents carry the tag.
+A tag with fewer examples keeps a default map and leans on its prior, less as examples accumulate:
+``w * model + (1 - w) * prior`` with ``w = n / (n + prior_weight)`` for ``n`` positive documents.
 """
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ class LinearTagModel(BaseEstimator):
         self.n_tags_ = Y.shape[1]
         self.blend_ = self._blend_weights(Y, prior)
         oof = self._out_of_fold_decisions(X, Y)
-        self.platt_ = self._fit_platt(oof, Y)
+        self.calibration_ = self._fit_calibration(oof, Y, prior)
         self.thresholds_ = self._tune_thresholds(oof, Y, prior)
         coef, self.intercept_ = self._fit_linear(X, Y)
         # Stored features × tags, C-contiguous: ``X @ weights_`` then needs no copy of the matrix
@@ -134,18 +136,26 @@ class LinearTagModel(BaseEstimator):
         positives = int(y.sum())
         return positives >= self.min_examples and len(y) - positives >= self.min_examples
 
-    def _fit_platt(self, oof: np.ndarray | None, Y: np.ndarray) -> np.ndarray:
-        platt = np.tile([_DEFAULT_SLOPE[self.loss], 0.0], (Y.shape[1], 1))
+    def _fit_calibration(self, oof: np.ndarray | None, Y: np.ndarray, prior: np.ndarray | None) -> np.ndarray:
+        """Per tag ``(a, c, b)``: score = sigmoid(a * decision + c * prior + b), and 1 in the last
+        column where the map was fitted (0: the default map, blended with the prior)."""
+        calibration = np.tile([_DEFAULT_SLOPE[self.loss], 0.0, 0.0, 0.0], (Y.shape[1], 1))
         if oof is None:
-            return platt
+            return calibration
         for k in range(Y.shape[1]):
             if not self._enough(Y[:, k]):
                 continue
-            lr = LogisticRegression(C=100.0).fit(oof[:, [k]], Y[:, k])
-            slope = float(lr.coef_[0, 0])
-            if slope > 0:  # a non-increasing map would invert the ranking: keep the default
-                platt[k] = (slope, float(lr.intercept_[0]))
-        return platt
+            has_prior = prior is not None and not np.isnan(prior[:, k]).all()
+            features = np.c_[oof[:, k], prior[:, k]] if has_prior else oof[:, [k]]
+            lr = LogisticRegression(C=100.0).fit(features, Y[:, k])
+            slope, weight = float(lr.coef_[0, 0]), float(lr.coef_[0, 1]) if has_prior else 0.0
+            if slope <= 0:  # a non-increasing map would invert the ranking: keep the default
+                continue
+            if weight < 0:  # keyword evidence must not count against its own tag: refit without it
+                lr = LogisticRegression(C=100.0).fit(oof[:, [k]], Y[:, k])
+                slope, weight = float(lr.coef_[0, 0]), 0.0
+            calibration[k] = (slope, weight, float(lr.intercept_[0]), 1.0)
+        return calibration
 
     def _tune_thresholds(self, oof: np.ndarray | None, Y: np.ndarray, prior: np.ndarray | None) -> np.ndarray:
         if self.exclusive:  # the best tag always wins; a user threshold may still veto it
@@ -164,9 +174,12 @@ class LinearTagModel(BaseEstimator):
         return np.asarray(X @ self.weights_) + self.intercept_
 
     def _scores_from_decisions(self, decisions: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
-        scores = _sigmoid(decisions * self.platt_[:, 0] + self.platt_[:, 1])
-        if prior is not None and (self.blend_ < 1).any():
-            scores = self.blend_ * scores + (1 - self.blend_) * np.nan_to_num(prior)
+        a, c, b, fitted = self.calibration_.T
+        q = np.zeros_like(decisions) if prior is None else np.nan_to_num(prior)
+        scores = _sigmoid(decisions * a + q * c + b)
+        blend = np.where(fitted > 0, 1.0, self.blend_)
+        if prior is not None and (blend < 1).any():
+            scores = blend * scores + (1 - blend) * q
         if self.exclusive:
             scores = scores / scores.sum(axis=1, keepdims=True)
         return scores

@@ -24,7 +24,7 @@ from .tokenize import MorphemeAnalyzer
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 # Bumped whenever the pickled classes change shape: an older file is refused before unpickling.
-FORMAT = 5
+FORMAT = 6
 
 
 @dataclass
@@ -33,7 +33,9 @@ class TagResult:
 
     tags: list[str]
     scores: dict[str, float]
-    explanations: dict[str, dict[str, list[tuple[str, float]]]] = field(default_factory=dict)
+    # Per passing tag: "up" / "down" (morpheme, contribution) pairs, and "keywords" (phrases found)
+    # when the tag has keyword rules.
+    explanations: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
 
 def library_versions() -> dict[str, str]:
@@ -190,7 +192,7 @@ class Tagger:
             tags = [names[k] for k in ranking if passing[k]]
             result = TagResult(tags, dict(zip(names, rounded[i])))
             if explain:
-                result.explanations = {t: self._explain_row(X[i], names.index(t)) for t in tags}
+                result.explanations = {t: self._explanation(X[i], docs[i], t) for t in tags}
             results.append(result)
         return results
 
@@ -202,6 +204,13 @@ class Tagger:
             raise UnknownTag(tag, self.tags)
         X = self.transform(self.analyse([text]))
         return self._explain_row(X[0], self.tags.index(tag), n)
+
+    def _explanation(self, row: sparse.csr_matrix, doc: Analysed, tag: str) -> dict[str, list[Any]]:
+        """The morphemes for and against ``tag``, and the keyword phrases found for it."""
+        out: dict[str, list[Any]] = dict(self._explain_row(row, self.tags.index(tag)))
+        if self.keywords.keywords.get(tag):
+            out["keywords"] = self.keywords.supporting(doc.text, tag)
+        return out
 
     def _explain_row(self, row: sparse.csr_matrix, k: int, n: int = 10) -> dict[str, list[tuple[str, float]]]:
         model = self._check()

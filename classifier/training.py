@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data import LabelledDocument, Taxonomy, find_taxonomy, read_labelled, read_user_words
+from .cache import MorphemeCache
+from .data import LabelledDocument, Taxonomy, find_beside, find_taxonomy, read_labelled, read_user_words
 from .evaluate import cross_validate
 from .exceptions import TrainingError
 from .features import Analysed, FeatureSettings
@@ -18,6 +19,7 @@ from .tagger import Tagger
 from .tokenize import MorphemeAnalyzer
 
 DEFAULT_LABELS = Path("labels")
+SETTINGS_FILE = "settings.json"  # written by ``ktag tune`` beside the labelled data
 
 
 @dataclass
@@ -28,6 +30,14 @@ class Dataset:
     taxonomy: Taxonomy
     user_words: tuple[tuple[str, str], ...] = ()
     sources: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)  # tuned settings (``settings.json``)
+    settings_path: str | None = None
+
+    def settings_features(self) -> FeatureSettings:
+        return FeatureSettings.from_dict(self.settings.get("features", {}))
+
+    def settings_model(self) -> dict[str, Any]:
+        return dict(self.settings.get("model", {}))
 
     @property
     def texts(self) -> list[str]:
@@ -70,7 +80,30 @@ def load_dataset(
         taxonomy = Taxonomy.from_ids(tags)
     if exclusive is not None:
         taxonomy.exclusive = exclusive
-    return Dataset(documents, taxonomy, read_user_words(paths), [str(p) for p in paths])
+    settings_path = find_beside(paths, SETTINGS_FILE)
+    settings = read_settings(settings_path) if settings_path else {}
+    return Dataset(
+        documents, taxonomy, read_user_words(paths), [str(p) for p in paths], settings, str(settings_path) if settings_path else None
+    )
+
+
+def read_settings(path: Path) -> dict[str, Any]:
+    """Tuned settings, checked: known feature settings and model parameters only."""
+    import inspect
+
+    from .model import LinearTagModel
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TrainingError(f"{path}: cannot read tuned settings: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("features", {}), dict) or not isinstance(raw.get("model", {}), dict):
+        raise TrainingError(f"{path}: expected {{\"features\": {{...}}, \"model\": {{...}}}}")
+    allowed = set(inspect.signature(LinearTagModel).parameters) - {"exclusive"}
+    unknown = sorted(set(raw.get("model", {})) - allowed) + sorted(set(raw.get("features", {})) - set(FeatureSettings.__dataclass_fields__))
+    if unknown:
+        raise TrainingError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    return raw
 
 
 def make_factory(
@@ -115,17 +148,29 @@ def train(
     activate: bool = True,
     clean: bool = True,
     progress: Callable[[str, float], None] | None = None,
+    cache: MorphemeCache | None = None,
 ) -> TrainResult:
     """Cross-validate (when there are enough documents), fit on everything and store a version.
 
-    ``progress(message, fraction)`` is called as the work advances (fraction in [0, 1])."""
+    ``progress(message, fraction)`` is called as the work advances (fraction in [0, 1]); with a
+    ``cache``, only texts it has not seen with these analyzer settings go through Kiwi."""
     say = progress or (lambda _msg, _fraction: None)
     if not dataset.documents:
         raise TrainingError("no training documents")
+    if features is None and dataset.settings:
+        features, model_params = dataset.settings_features(), {**dataset.settings_model(), **(model_params or {})}
+        say(f"using the tuned settings of {dataset.settings_path}", 0.0)
     factory = make_factory(dataset.taxonomy, dataset.user_words, features, model_params, clean)
     tagger = factory()
     say(f"analysing {len(dataset.documents)} documents", 0.0)
-    docs = list(analysed) if analysed is not None else tagger.analyse(dataset.texts)
+    if analysed is not None:
+        docs = list(analysed)
+    elif cache is not None:
+        before = cache.misses
+        docs = cache.analyse(tagger.analyzer, dataset.texts, clean=tagger.clean)
+        say(f"{cache.misses - before} analysed, {len(docs) - cache.misses + before} from the morpheme cache", 0.25)
+    else:
+        docs = tagger.analyse(dataset.texts)
     metrics = None
     k = min(folds, len(docs))
     if k >= 2:
@@ -164,6 +209,6 @@ def ensure_model(
         raise TrainingError(f"no model in {registry.root} and no {labels}/ folder to train the default one from")
     if say:
         say(f"no model in {registry.root} yet: training the default one from {labels}/ (seeds included)")
-    result = train(load_dataset([labels]), registry, progress=(lambda msg, _f: say(msg)) if say else None)
+    result = train(load_dataset([labels]), registry, progress=(lambda msg, _f: say(msg)) if say else None, cache=MorphemeCache())
     assert result.version is not None
     return result.version

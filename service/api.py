@@ -143,8 +143,12 @@ def tag() -> Response:
             item["id"] = doc_id
         if explain:
             item["explain"] = {
-                t: {side: [{"morpheme": m, "weight": w} for m, w in parts] for side, parts in sides.items()}
-                for t, sides in result.explanations.items()
+                t: {
+                    "up": [{"morpheme": m, "weight": w} for m, w in parts["up"]],
+                    "down": [{"morpheme": m, "weight": w} for m, w in parts["down"]],
+                    **({"keywords": parts["keywords"]} if "keywords" in parts else {}),
+                }
+                for t, parts in result.explanations.items()
             }
         out.append(item)
     thresholds = tagger.thresholds

@@ -82,7 +82,11 @@ SCHEMAS: dict[str, Any] = {
                 "additionalProperties": {
                     "type": "object",
                     "required": ["up", "down"],
-                    "properties": {"up": CONTRIBUTIONS, "down": CONTRIBUTIONS},
+                    "properties": {
+                        "up": CONTRIBUTIONS,
+                        "down": CONTRIBUTIONS,
+                        "keywords": {**STRING_LIST, "description": "the tag's keyword phrases found (lower case, no spaces)"},
+                    },
                 },
             },
         },
@@ -175,23 +179,27 @@ SCHEMAS: dict[str, Any] = {
     },
     "SuggestionList": {
         "type": "object",
-        "required": ["model", "pool", "thresholds", "items"],
+        "required": ["model", "scope", "total", "page", "thresholds", "items"],
         "properties": {
             "model": {"type": "string"},
-            "pool": {"type": "integer", "minimum": 0, "description": "documents waiting for labels"},
+            "scope": {"enum": ["pool", "labelled", "all"]},
+            "total": {"type": "integer", "minimum": 0, "description": "documents in the scope"},
+            "page": {"type": "integer", "minimum": 1},
             "thresholds": SCORES,
             "items": {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["id", "title", "excerpt", "revision", "certainty", "tags", "scores"],
+                    "required": ["id", "title", "excerpt", "revision", "labelled", "stored_tags", "certainty", "tags", "scores"],
                     "properties": {
                         "id": {"type": "string"},
                         "title": nullable("string"),
                         "excerpt": {"type": "string"},
                         "revision": {"type": "integer", "minimum": 1},
+                        "labelled": {"type": "boolean"},
+                        "stored_tags": STRING_LIST,
                         "certainty": {"type": "number", "minimum": 0, "maximum": 1},
-                        "tags": STRING_LIST,
+                        "tags": {**STRING_LIST, "description": "the tags the model gives it"},
                         "scores": SCORES,
                     },
                 },
@@ -411,8 +419,13 @@ def paths() -> dict[str, Any]:
         },
         "/v1/suggestions": {
             "get": {
-                "summary": "Pool documents the model is least sure about, least sure first (label these next)",
-                "parameters": [query("n", "integer", "1-100, default 20"), query("tag", "string", "Rank by certainty about this tag only")],
+                "summary": "Documents the model is least sure about, least sure first (label these next)",
+                "parameters": [
+                    query("n", "integer", "1-100 per page, default 20"),
+                    query("page", "integer", "1-based page"),
+                    query("tag", "string", "Rank by certainty about this tag only"),
+                    query("scope", "string", "pool (default: documents waiting for labels), labelled or all"),
+                ],
                 "responses": {"200": ok("SuggestionList"), **AUTH, "422": err("Bad query parameter or unknown tag"), "503": err("No model loaded yet")},
             }
         },

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,10 @@ from classifier.data import Taxonomy, read_labelled
 from classifier.inputs import InputDocument
 from classifier.tagger import Tagger
 from classifier.tokenize import MorphemeAnalyzer
+
+# The morpheme cache of every ktag run by the tests (and their subprocesses) lives in a scratch
+# folder, never in the user's ~/.cache.
+os.environ["KTAG_CACHE"] = str(Path(tempfile.mkdtemp(prefix="ktag-test-cache-")) / "morphemes.sqlite3")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

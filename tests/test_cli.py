@@ -13,7 +13,7 @@ from classifier.cli import main
 
 from conftest import MINI, ROOT
 
-COMMANDS = ["train", "tag", "evaluate", "info", "serve", "import", "export", "suggest"]
+COMMANDS = ["train", "tag", "evaluate", "info", "serve", "import", "export", "suggest", "tune"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])

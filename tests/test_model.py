@@ -94,17 +94,45 @@ def test_unknown_loss_is_refused():
         LinearTagModel(loss="squared").fit(X, Y)
 
 
-def test_a_keyword_prior_fades_as_a_tag_gains_examples():
+def test_a_rare_tag_leans_on_its_prior_less_as_examples_accumulate():
     X, Y = synthetic()
-    prior = np.c_[np.full(len(Y), 0.9), np.full(len(Y), np.nan)]
+    Y[:, 1] = 0
+    Y[:3, 1] = 1  # too few examples to calibrate: the fixed blend applies
+    prior = np.c_[np.full(len(Y), np.nan), np.full(len(Y), 0.9)]
     model = LinearTagModel(prior_weight=10.0).fit(X, Y, prior)
-    positives = Y[:, 0].sum()
-    assert model.blend_[0] == pytest.approx(positives / (positives + 10.0))
-    assert model.blend_[1] == 1.0  # no prior for tag 1
+    assert model.blend_[1] == pytest.approx(3 / (3 + 10.0))
+    assert model.blend_[0] == 1.0  # no prior for tag 0
     plain, blended = model.predict_proba(X), model.predict_proba(X, prior)
-    assert np.allclose(blended[:, 1], plain[:, 1])
-    w = model.blend_[0]
-    assert np.allclose(blended[:, 0], w * plain[:, 0] + (1 - w) * 0.9)
+    assert np.allclose(blended[:, 0], plain[:, 0])
+    w = model.blend_[1]
+    assert np.allclose(blended[:, 1], w * plain[:, 1] + (1 - w) * 0.9)
+
+
+def test_calibration_learns_how_much_an_informative_prior_counts():
+    X, Y = synthetic(2000, seed=3)
+    rng = np.random.default_rng(4)
+    informative = np.clip(0.6 * Y[:, 1] + rng.uniform(0, 0.4, len(Y)), 0, 1)
+    prior = np.c_[np.full(len(Y), np.nan), informative]
+    model = LinearTagModel(loss="log", C=1.0).fit(X, Y, prior)
+    a, c, b, fitted = model.calibration_[1]
+    assert fitted == 1 and a > 0 and c > 0
+    without = LinearTagModel(loss="log", C=1.0).fit(X, Y)
+    Xt, Yt = synthetic(2000, seed=5)
+    test_prior = np.c_[np.full(len(Yt), np.nan), np.clip(0.6 * Yt[:, 1] + rng.uniform(0, 0.4, len(Yt)), 0, 1)]
+    with_prior = decide(model.predict_proba(Xt, test_prior), model.thresholds_)[:, 1]
+    alone = without.predict(Xt)[:, 1]
+    assert (with_prior == Yt[:, 1]).mean() > (alone == Yt[:, 1]).mean()
+
+
+def test_scores_are_calibrated_on_unseen_documents():
+    from classifier.calibration import expected_calibration_error
+
+    X, Y = synthetic(4000, seed=6)
+    model = LinearTagModel(C=1.0).fit(X, Y)
+    Xt, Yt = synthetic(4000, seed=7)
+    scores = model.predict_proba(Xt)
+    for k in range(2):
+        assert expected_calibration_error(scores[:, k], Yt[:, k]) < 0.03
 
 
 def test_with_few_examples_the_prior_decides():

@@ -2,77 +2,20 @@
 retraining and activation under load, and a restart that loses nothing."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import ROOT, ktag_executable
+from conftest import ROOT
+from liveserver import Server, free_port
 
 TOKEN = {"Authorization": "Bearer tok-test"}
 ARTICLE = (ROOT / "seeds" / "001_6731a0a1adc20f47.txt").read_text(encoding="utf-8")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    root: Path
-    port: int
-    proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 180) -> None:
-        env = {
-            **os.environ,
-            "KTAG_DATA": str(self.root / "var"),
-            "KTAG_MODELS": str(self.root / "models"),
-            "KTAG_TOKENS": "tester:tok-test",
-            "KTAG_RELOAD_SECONDS": "0.5",
-            "KTAG_TRAIN_FOLDS": "2",
-        }
-        with (self.root / "server.log").open("ab") as log:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen(
-                [ktag_executable(), "serve", "--port", str(self.port), "--workers", "2"],
-                cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("server exited:\n" + (self.root / "server.log").read_text(errors="replace"))
-            try:
-                if requests.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError("server did not become ready")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
 
 
 @pytest.fixture

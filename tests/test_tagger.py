@@ -128,3 +128,11 @@ def test_keywords_let_a_tag_with_one_example_be_recognised(mini_docs, taxonomy):
     assert "metaverse" in result.tags
     assert primed.tag([SPORT])[0].tags == []
     assert primed.describe()["keywords"] == keywords
+
+
+def test_explanations_name_the_keyword_phrases_found(taxonomy):
+    keywords = {"care-robots": ["돌봄 로봇|말벗 + 어르신|노인", "-산업용 로봇"]}
+    tagger = Tagger(taxonomy.ids, keywords=keywords).fit([CARE, SPORT], [["care-robots"], []])
+    [result] = tagger.tag(["어르신 곁의 돌봄로봇이 말벗이 된다."], explain=True)
+    assert result.explanations["care-robots"]["keywords"] == ["돌봄로봇", "말벗"]
+    assert "keywords" not in result.explanations.get("metaverse", {})

@@ -345,10 +345,15 @@ class StoreBase:
             for r in rows
         ]
 
-    def documents(self) -> list[StoredDocument]:
-        """Every document, ordered by id."""
+    def documents(self, labelled: bool | None = None) -> list[StoredDocument]:
+        """Every document (or only the labelled ones, or only the pool), ordered by id."""
+        clause, args = ("", ()) if labelled is None else ("WHERE labelled = ?", (int(labelled),))
         with self._read() as conn:
-            return [self._document(conn, r) for r in conn.execute("SELECT * FROM documents ORDER BY id")]
+            return [self._document(conn, r) for r in conn.execute(f"SELECT * FROM documents {clause} ORDER BY id", args)]
+
+    def pool(self) -> list[StoredDocument]:
+        """The documents waiting for labels, ordered by id."""
+        return self.documents(labelled=False)
 
     def snapshot(self) -> dict[str, Any]:
         """The labelled data (taxonomy + documents with their dates), for comparing stores."""
@@ -362,6 +367,5 @@ class StoreBase:
         them); pool documents waiting for labels are left out."""
         return [
             LabelledDocument(d.id, d.text, tuple(d.tags), d.title, str(self.path), None, {"source": d.source})
-            for d in self.documents()
-            if d.labelled
+            for d in self.documents(labelled=True)
         ]

@@ -58,11 +58,6 @@ class DocumentEdits(StoreBase):
         self._log(conn, "document", before.id, "update", who, before.content(), doc.content())
         return doc
 
-    def pool(self) -> list[StoredDocument]:
-        """The documents waiting for labels, ordered by id."""
-        with self._read() as conn:
-            return [self._document(conn, r) for r in conn.execute("SELECT * FROM documents WHERE labelled = 0 ORDER BY id")]
-
     def delete(self, doc_id: str, who: str, *, if_match: str | None = None) -> None:
         with self._write() as conn:
             before = self._get(conn, doc_id)
