@@ -22,27 +22,30 @@ from .tagger import Tagger
 
 def certainty(scores: np.ndarray, thresholds: np.ndarray, exclusive: bool) -> np.ndarray:
     """Per document (row), how sure the model is, in [0, 1]; smaller is less sure. Multi-label:
-    the smallest distance of a tag's score from its threshold. Single-label: 1 - the entropy of
-    the class scores over its maximum."""
+    the smallest distance of a tag's score from its threshold, as a share of the room on that side
+    (a score of 0 or 1 is fully sure, one at the threshold not at all). Single-label: 1 - the
+    entropy of the class scores over its maximum."""
     scores = np.atleast_2d(scores)
     if exclusive:
         if scores.shape[1] < 2:
             return np.ones(scores.shape[0])
         p = np.clip(scores / scores.sum(axis=1, keepdims=True), 1e-12, 1.0)
         return 1.0 - (-(p * np.log(p)).sum(axis=1)) / np.log(scores.shape[1])
-    return np.abs(scores - thresholds).min(axis=1)
+    thresholds = np.clip(np.broadcast_to(thresholds, scores.shape), 1e-6, 1 - 1e-6)
+    room = np.where(scores < thresholds, thresholds, 1 - thresholds)
+    return (np.abs(scores - thresholds) / room).min(axis=1)
 
 
 def least_certain(
     scores: np.ndarray, thresholds: np.ndarray, exclusive: bool, n: int, column: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row indices of the ``n`` least certain documents (least first) and their certainty; with
-    ``column``, certainty about that tag alone (its score's distance from its threshold)."""
+    ``column``, certainty about that tag alone (as a multi-label tag)."""
     scores = np.atleast_2d(scores)
     if column is None:
         sure = certainty(scores, thresholds, exclusive)
     else:
-        sure = np.abs(scores[:, column] - np.atleast_1d(thresholds)[column])
+        sure = certainty(scores[:, [column]], np.atleast_1d(thresholds)[[column]], exclusive=False)
     order = np.argsort(sure, kind="stable")[:n]
     return order, sure[order]
 

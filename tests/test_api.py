@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+from classifier.active import certainty
 from classifier.registry import ModelRegistry
 from classifier.tagger import MODEL_FILE
 from service import create_app
@@ -370,14 +371,17 @@ def test_suggestions_rank_the_pool_and_skip_labelled_documents(api, mini_tagger)
     assert all(item["id"] in POOL for item in body["items"])  # the seeds are labelled: never suggested
     scores = mini_tagger.scores(list(POOL.values()))
     thresholds = mini_tagger._check().thresholds_
-    expected = sorted(POOL, key=lambda d: np.abs(scores[list(POOL).index(d)] - thresholds).min())
+    sure = certainty(scores, thresholds, exclusive=False)
+    expected = sorted(POOL, key=lambda d: sure[list(POOL).index(d)])
     assert [item["id"] for item in body["items"]] == expected[:3]
     certainties = [item["certainty"] for item in body["items"]]
     assert certainties == sorted(certainties)
 
     by_tag = api.get("/v1/suggestions?tag=metaverse&n=4").get_json()["items"]
-    gaps = [abs(item["scores"]["metaverse"] - mini_tagger.thresholds["metaverse"]) for item in by_tag]
+    t = mini_tagger.thresholds["metaverse"]
+    gaps = [abs(i["scores"]["metaverse"] - t) / (t if i["scores"]["metaverse"] < t else 1 - t) for i in by_tag]
     assert gaps == pytest.approx(sorted(gaps), abs=1e-3)
+    assert [i["certainty"] for i in by_tag] == pytest.approx(gaps, abs=1e-3)
 
     first = body["items"][0]["id"]
     assert api.patch(f"/v1/documents/{first}", json={"add_tags": ["care-robots"]}, headers=ALICE).get_json()["labelled"]
