@@ -8,6 +8,7 @@ class KtagError(Exception):
     """Base class for every error that a user's input or environment can cause."""
 
     code = "ktag_error"
+    details: dict[str, str] = {}  # extra machine-readable fields of the error (e.g. the running job)
 
 
 class LabelledDataError(KtagError):
@@ -152,6 +153,7 @@ class JobConflict(KtagError):
 
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id
+        self.details = {"job": job_id}
         super().__init__(f"a training job is already running: {job_id}")
 
 

@@ -1,4 +1,5 @@
-"""ktag's HTTP service: ``create_app`` builds the Flask app (the API, health checks, OpenAPI)."""
+"""ktag's HTTP service: ``create_app`` builds the Flask app (the API, health checks, OpenAPI, and
+the web pages)."""
 from __future__ import annotations
 
 import logging
@@ -70,9 +71,11 @@ def create_app(
     from .api import bp
     from .openapi import spec
     from .suggestions import bp as suggestions_bp
+    from .ui import bp as ui_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(suggestions_bp)
+    app.register_blueprint(ui_bp)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
@@ -56,8 +57,8 @@ STATUS: dict[type[KtagError], int] = {
 }
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    response = jsonify({"error": {"code": code, "message": message}})
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+    response = jsonify({"error": {"code": code, "message": message, **(details or {})}})
     response.status_code = status
     return response
 
@@ -72,7 +73,7 @@ def status_of(error: KtagError) -> int:
 def register(app: Flask) -> None:
     @app.errorhandler(KtagError)
     def domain_error(error: KtagError) -> Response:
-        response = error_response(status_of(error), error.code, str(error))
+        response = error_response(status_of(error), error.code, str(error), error.details)
         if isinstance(error, Unauthorized):
             response.headers["WWW-Authenticate"] = 'Bearer realm="ktag"'
         return response

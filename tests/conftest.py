@@ -20,6 +20,8 @@ from classifier.tokenize import MorphemeAnalyzer
 # folder, never in the user's ~/.cache.
 os.environ["KTAG_CACHE"] = str(Path(tempfile.mkdtemp(prefix="ktag-test-cache-")) / "morphemes.sqlite3")
 
+pytest_plugins = ["browser"]  # Chromium + a live server for the web-page tests (tests/browser.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 MINI = DATA / "mini.jsonl"

@@ -6,7 +6,6 @@ import json
 import logging
 import time
 
-import numpy as np
 import pytest
 
 from classifier.active import certainty
@@ -317,6 +316,7 @@ def test_retrain_activate_and_roll_back(served):
     assert started.status_code == 202 and started.headers["Location"].endswith(started.get_json()["id"])
     busy = api.post("/v1/train", headers=ALICE)
     assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "job_running"
+    assert busy.get_json()["error"]["job"] == started.get_json()["id"]
     job = wait_for_job(api, started.get_json()["id"])
     assert job["state"] == "succeeded", job
     assert job["progress"] == 1.0 and job["metrics"]["documents"] == 5

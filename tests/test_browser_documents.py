@@ -1,0 +1,241 @@
+"""The documents list and the document page in a real browser: search, filter and page through the
+store, open a document, tick its tags from the keyboard and save them with If-Match, and meet a
+conflicting edit (412) without losing anything."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from browser import TOKEN, give_token, shot
+
+WRITE = {"Authorization": f"Bearer {TOKEN}"}
+ROWS = "#doc-rows tr"
+
+
+def api_get(server, path: str, **params) -> dict:
+    response = requests.get(f"{server.url}{path}", params=params, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def stored_tags(server, doc_id: str) -> set[str]:
+    return set(api_get(server, f"/v1/documents/{doc_id}")["tags"])
+
+
+@pytest.fixture(scope="module")
+def pool_ids(ui_server) -> list[str]:
+    """Two documents waiting for labels, created through the API."""
+    ids = []
+    for n in (1, 2):
+        body = {"title": f"대기 문서 {n}번: 라벨을 기다리는 기사", "text": f"스마트 글라스로 가상 공연을 보는 실감 콘텐츠 체험 {n}", "labelled": False}
+        response = requests.post(f"{ui_server.url}/v1/documents", json=body, headers=WRITE, timeout=60)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    return ids
+
+
+# -- the document page ------------------------------------------------------------------------------
+def open_document(page, doc_id: str) -> None:
+    page.goto(f"/documents/{doc_id}")
+    page.locator("#tag-boxes input").first.wait_for()
+    page.locator("#model-bars li").first.wait_for()  # the model's scores are in
+
+
+def ticked(page) -> set[str]:
+    return {box.get_attribute("value") for box in page.locator("#tag-boxes input:checked").all()}
+
+
+def toggle(page, tag: str) -> None:
+    page.focus(f"#tag-boxes input[value={tag}]")
+    page.keyboard.press("Space")
+
+
+def wait_revision(page, revision: int) -> None:
+    page.locator("#doc-revision", has_text=re.compile(f"^{revision}$")).wait_for()
+
+
+def test_edit_tags_from_the_keyboard_and_see_the_history(page, ui_server):
+    doc_id = "002_fb32b9d320414045"
+    assert stored_tags(ui_server, doc_id) == {"industry-policy"}
+    open_document(page, doc_id)
+    assert ticked(page) == {"industry-policy"}
+    assert page.locator("#model-bars li").count() == 4
+    assert page.locator("#doc-text.text").inner_text().strip()
+    toggle(page, "metaverse")
+    toggle(page, "industry-policy")
+    page.locator("#dirty").wait_for()
+    page.keyboard.press("Control+s")
+    give_token(page)
+    wait_revision(page, 2)
+    assert page.locator("#dirty").is_hidden()
+    assert stored_tags(ui_server, doc_id) == {"metaverse"}
+
+    page.reload()
+    page.locator("#history li[data-who=tester]").wait_for()
+    wait_revision(page, 2)
+    assert ticked(page) == {"metaverse"}
+    newest = page.locator("#history li").first
+    assert newest.get_attribute("data-who") == "tester" and newest.get_attribute("data-action") == "update"
+    assert [c.get_attribute("data-tag") for c in newest.locator(".before .chip").all()] == ["industry-policy"]
+    assert [c.get_attribute("data-tag") for c in newest.locator(".after .chip").all()] == ["metaverse"]
+    assert page.locator("#history li").last.get_attribute("data-action") == "import"
+    shot(page, "document")
+
+
+def test_a_conflicting_edit_is_refused_and_can_be_reapplied(page, ui_server):
+    doc_id = "004_0196f92098b7255b"
+    open_document(page, doc_id)
+    assert ticked(page) == {"metaverse", "industry-policy"}
+    # Someone else changes the document after the page loaded it.
+    response = requests.patch(f"{ui_server.url}/v1/documents/{doc_id}", json={"tags": ["healthcare-ai"]}, headers=WRITE, timeout=60)
+    assert response.status_code == 200 and response.headers["ETag"] == '"2"'
+
+    toggle(page, "care-robots")
+    mine = {"metaverse", "industry-policy", "care-robots"}
+    page.click("#save-button")
+    give_token(page)
+    conflict = page.locator("#conflict")
+    conflict.wait_for()
+    assert "다른 사람" in conflict.inner_text() and "changed by someone else" in conflict.inner_text()
+    assert {c.get_attribute("data-tag") for c in page.locator("#conflict-choice .chip").all()} == mine
+    assert ticked(page) == mine  # the choice stays on the page
+    assert stored_tags(ui_server, doc_id) == {"healthcare-ai"}  # nothing overwritten
+    shot(page, "document-conflict")
+
+    page.focus("#conflict-reload")
+    page.keyboard.press("Enter")
+    page.locator("#conflict-reapply").wait_for()
+    wait_revision(page, 2)
+    assert ticked(page) == {"healthcare-ai"}
+    page.locator("#history li[data-who=tester]").first.wait_for()
+    page.click("#conflict-reapply")
+    assert ticked(page) == mine
+    page.keyboard.press("Control+Enter")
+    wait_revision(page, 3)
+    assert conflict.is_hidden()
+    assert stored_tags(ui_server, doc_id) == mine
+
+
+def test_take_the_models_tags_for_a_pool_document(page, ui_server):
+    body = {"id": "pool-apply", "title": "메타버스 플랫폼 가상 공연", "text": "메타버스 플랫폼에서 아바타로 가상 공연을 즐기는 XR 콘텐츠가 인기다.", "labelled": False}
+    assert requests.post(f"{ui_server.url}/v1/documents", json=body, headers=WRITE, timeout=60).status_code == 201
+    open_document(page, "pool-apply")
+    page.locator("#doc-state.pool").wait_for()
+    assert ticked(page) == set()
+    suggested = {c.get_attribute("data-tag") for c in page.locator("#model-tags .chip[data-tag]").all()}
+    assert "metaverse" in suggested
+    page.focus("#apply-model")
+    page.keyboard.press("Enter")
+    assert ticked(page) == suggested
+    page.keyboard.press("Control+s")
+    give_token(page)
+    page.locator("#doc-state.labelled").wait_for()
+    saved = api_get(ui_server, "/v1/documents/pool-apply")
+    assert set(saved["tags"]) == suggested and saved["labelled"] is True
+
+
+def test_an_unknown_document_says_so(page):
+    page.goto("/documents/no-such-document")
+    page.locator("#missing").wait_for()
+    assert "no-such-document" in page.inner_text("#missing")
+    assert page.locator("#doc-body").is_hidden()
+
+
+# -- the list ------------------------------------------------------------------------------------------
+def row_ids(page) -> list[str]:
+    return page.eval_on_selector_all(ROWS, "rows => rows.map((r) => r.dataset.id)")
+
+
+def expect_rows(page, ids: list[str]) -> None:
+    """Wait until the list shows exactly these documents (in this order)."""
+    try:
+        page.wait_for_function(
+            "ids => JSON.stringify([...document.querySelectorAll('#doc-rows tr')].map((r) => r.dataset.id)) === JSON.stringify(ids)",
+            arg=ids,
+        )
+    except PlaywrightTimeout:
+        pass
+    assert row_ids(page) == ids
+
+
+def query(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def ids_of(data: dict) -> list[str]:
+    return [item["id"] for item in data["items"]]
+
+
+def test_search_filter_and_page_through_the_documents(page, ui_server, pool_ids):
+    page.goto("/documents")
+    expect_rows(page, ids_of(api_get(ui_server, "/v1/documents", per_page=20)))
+
+    page.fill("#q", "페퍼저축은행")
+    page.keyboard.press("Enter")
+    expect_rows(page, ["000_6c6e0d1f86d92d66"])
+    assert query(page) == {"q": ["페퍼저축은행"]}
+    page.reload()
+    expect_rows(page, ["000_6c6e0d1f86d92d66"])
+    assert page.input_value("#q") == "페퍼저축은행"
+
+    page.fill("#q", "")
+    page.keyboard.press("Enter")
+    page.select_option("#tag", "care-robots")
+    care = api_get(ui_server, "/v1/documents", tag="care-robots", per_page=20)
+    expect_rows(page, ids_of(care))
+    assert all(row.locator(".chip[data-tag=care-robots]").count() == 1 for row in page.locator(ROWS).all())
+    assert f"{care['total']}" in page.inner_text("#summary")
+
+    page.select_option("#tag", "")
+    page.select_option("#scope", "labelled")
+    labelled = api_get(ui_server, "/v1/documents", labelled="true", per_page=20, page=2)
+    assert labelled["total"] >= 125  # the shipped labelled documents (another test may label one more)
+    expect_rows(page, ids_of(api_get(ui_server, "/v1/documents", labelled="true", per_page=20)))
+    assert "1 / 7" in page.inner_text("#page-info") and page.locator("#prev-page").is_disabled()
+    page.focus("#next-page")
+    page.keyboard.press("Enter")
+    expect_rows(page, ids_of(labelled))
+    assert "2 / 7" in page.inner_text("#page-info")
+    assert query(page) == {"scope": ["labelled"], "page": ["2"]}
+    page.reload()
+    expect_rows(page, ids_of(labelled))
+    assert page.input_value("#scope") == "labelled"
+
+    page.select_option("#scope", "pool")
+    expect_rows(page, sorted(pool_ids))
+    assert page.locator(f"{ROWS} .badge.pool").count() == 2
+    page.click(f"{ROWS} a >> nth=0")
+    page.wait_for_url(f"**/documents/{sorted(pool_ids)[0]}")
+    page.locator("#doc-state.pool").wait_for()
+    page.go_back()
+    expect_rows(page, sorted(pool_ids))
+
+
+def certainties(page) -> list[float]:
+    return [float(row.get_attribute("data-certainty")) for row in page.locator(ROWS).all()]
+
+
+def test_the_low_confidence_view_lists_the_least_certain_first(page, ui_server, pool_ids):
+    page.goto("/documents?view=uncertain&scope=pool")
+    expect_rows(page, ids_of(api_get(ui_server, "/v1/suggestions", scope="pool", n=20)))
+    assert set(row_ids(page)) == set(pool_ids)
+    assert page.locator("#q").is_disabled() and page.locator("#tag").is_disabled()
+
+    page.select_option("#scope", "all")
+    expected = api_get(ui_server, "/v1/suggestions", scope="all", n=20)
+    expect_rows(page, ids_of(expected))
+    assert certainties(page) == sorted(certainties(page)) and len(certainties(page)) == 20
+    first = page.locator(ROWS).first
+    assert re.fullmatch(r"\d+%", first.locator(".certainty .value").inner_text())
+    item = expected["items"][0]
+    assert {c.get_attribute("data-tag") for c in first.locator(".tags.model .chip[data-tag]").all()} == set(item["tags"])
+    assert {c.get_attribute("data-tag") for c in first.locator(".tags.stored .chip[data-tag]").all()} == set(item["stored_tags"])
+    shot(page, "documents")
+
+    page.select_option("#view", "list")
+    page.locator("#q:not([disabled])").wait_for()
+    assert page.locator("#doc-head th").count() == 3
