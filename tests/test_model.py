@@ -92,3 +92,13 @@ def test_unknown_loss_is_refused():
     X, Y = synthetic(40)
     with pytest.raises(ValueError, match="loss"):
         LinearTagModel(loss="squared").fit(X, Y)
+
+
+def test_scores_from_column_blocks_equal_scores_from_the_joined_matrix():
+    X, Y = synthetic()
+    model = LinearTagModel().fit(X, Y)
+    parts = [X[:, :2].tocsr(), X[:, 2:5].tocsr(), X[:, 5:].tocsr()]
+    assert np.allclose(model.decision_function(parts), model.decision_function(X), rtol=0, atol=1e-12)
+    assert np.allclose(model.predict_proba(parts), model.predict_proba(X), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="features"):
+        model.decision_function(parts[:2])
