@@ -154,3 +154,28 @@ def test_cli_suggest(corpus, run_ktag):
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 3 and all({"id", "certainty", "tags", "scores", "excerpt", "model"} <= set(r) for r in rows)
     assert [r["certainty"] for r in rows] == sorted(r["certainty"] for r in rows)
+
+
+def test_chunks_are_capped_by_documents_and_characters():
+    from classifier.batch import _chunks
+
+    texts = ["a" * 60, "b" * 60, "c" * 10, "d", "e", "f"]
+    assert list(_chunks(iter(texts), 3, 100)) == [texts[:2], texts[2:5], texts[5:]]
+    assert list(_chunks(iter([]), 3, 100)) == []
+
+
+def test_tag_to_output_writes_every_document_and_freezes_the_heap(tmp_path, mini_tagger):
+    import gc
+
+    from classifier.batch import tag_to_output
+
+    gc.unfreeze()
+    out = tmp_path / "out.jsonl"
+    summary = tag_to_output(mini_tagger, "v1", docs(5), out, options=TagOptions(batch_size=2))
+    try:
+        assert gc.get_freeze_count() > 0  # the model is no longer walked by the cyclic collector
+    finally:
+        gc.unfreeze()
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [f"d{i}" for i in range(5)] and summary.documents == 5
+    assert all(r["model"] == "v1" and set(r["scores"]) == set(mini_tagger.tags) for r in rows)
