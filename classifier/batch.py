@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from .exceptions import InputError
 from .inputs import InputDocument, Record
 from .tagger import TagResult, Tagger
@@ -57,6 +59,12 @@ class Summary:
         rate = self.documents / self.seconds if self.seconds > 0 else 0.0
         done = f", {self.already_done} already in the output" if self.already_done else ""
         return f"tagged {self.documents} documents in {self.seconds:.1f} s ({rate:,.1f}/s), {self.errors} errors{done}"
+
+
+def jsonl_line(rec: dict[str, Any]) -> str:
+    """``rec`` as one line of JSON, UTF-8 characters unescaped. orjson, not ``json.dumps``: 0.6
+    instead of 4.4 µs per headline's result, which was 8% of the work after Kiwi."""
+    return orjson.dumps(rec, option=orjson.OPT_APPEND_NEWLINE).decode()
 
 
 def record(doc: InputDocument, result: TagResult, version: str) -> dict[str, Any]:
@@ -253,7 +261,7 @@ class JsonlWriter:
         self.fh = fh
 
     def write(self, rec: dict[str, Any]) -> None:
-        self.fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        self.fh.write(jsonl_line(rec))
 
 
 class CsvWriter:

@@ -179,3 +179,13 @@ def test_tag_to_output_writes_every_document_and_freezes_the_heap(tmp_path, mini
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == [f"d{i}" for i in range(5)] and summary.documents == 5
     assert all(r["model"] == "v1" and set(r["scores"]) == set(mini_tagger.tags) for r in rows)
+
+
+def test_jsonl_line_is_one_line_of_the_same_json():
+    from classifier.batch import jsonl_line
+
+    rec = {"id": "줄\n바꿈 \"따옴표\"", "tags": ["metaverse"], "scores": {"metaverse": 0.0001, "care-robots": 1.0}, "model": "v",
+           "explain": {"metaverse": {"up": [["메타버스", 0.5]], "down": []}}}
+    line = jsonl_line(rec)
+    assert line.endswith("\n") and line.count("\n") == 1 and "메타버스" in line
+    assert json.loads(line) == rec
