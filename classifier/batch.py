@@ -29,12 +29,14 @@ from .inputs import InputDocument, Record
 from .tagger import TagResult, Tagger
 
 ON_ERROR = ("stop", "skip")
-CHUNK_CHARS = 50_000  # ~20 news articles (~0.5 s of Kiwi) per task sent to a worker process
-# In-process (-j 1) batches: up to batch_size (1,024) headlines, or ~45 articles of 6 KB. Measured
+# A task sent to a worker process: at most 256 documents and ~20 news articles (~0.5 s of Kiwi),
+# small enough that the workers finish a run together.
+TASK_SIZE, CHUNK_CHARS = 256, 50_000
+# A batch tagged in this process (-j 1): up to 1,024 headlines, or ~45 articles of 6 KB. Measured
 # after Kiwi on YNAT: 1,024 headlines cost ~30% less per document than 256 (the model's vocabularies
 # and weights are cold after Kiwi; a bigger batch shares each miss); articles were fastest at ~100k
 # characters (20% less than 30k or than 400k, where the batch's arrays outgrow the caches).
-BATCH_CHARS = 100_000
+BATCH_SIZE, BATCH_CHARS = 1024, 100_000
 WARM_TEXT = "광주광역시는 인공지능 산업 육성을 위해 데이터센터를 짓고 돌봄 로봇 보급을 늘린다고 밝혔다."
 
 
@@ -43,7 +45,7 @@ class TagOptions:
     threshold: float | None = None
     top_k: int | None = None
     explain: bool = False
-    batch_size: int = 1024
+    batch_size: int | None = None  # documents per batch; None: BATCH_SIZE here, TASK_SIZE per task
     clean: bool | None = None  # None: the model's own setting
 
 
@@ -123,7 +125,7 @@ def tag_records(
     elif jobs > 1:
         yield from _in_processes(pool, texts(), pending, options, jobs, summary)
     else:
-        for chunk in _chunks(texts(), options.batch_size, BATCH_CHARS):
+        for chunk in _chunks(texts(), options.batch_size or BATCH_SIZE, BATCH_CHARS):
             docs = [pending.popleft() for _ in chunk]
             summary.documents += len(docs)
             yield from zip(docs, tag_chunk(tagger, chunk, options))
@@ -246,7 +248,7 @@ def _in_processes(
         summary.documents += len(docs)
         yield from zip(docs, results)
 
-    for chunk in _chunks(texts, options.batch_size, CHUNK_CHARS):
+    for chunk in _chunks(texts, options.batch_size or TASK_SIZE, CHUNK_CHARS):
         docs = [pending.popleft() for _ in chunk]
         in_flight.append((docs, pool.submit(_tag_in_worker, chunk, options)))
         if len(in_flight) >= 2 * jobs:

@@ -189,3 +189,27 @@ def test_jsonl_line_is_one_line_of_the_same_json():
     line = jsonl_line(rec)
     assert line.endswith("\n") and line.count("\n") == 1 and "메타버스" in line
     assert json.loads(line) == rec
+
+
+def test_default_batches_are_big_in_process_and_small_per_worker_task(monkeypatch, mini_tagger):
+    from classifier import batch
+
+    sizes: list[int] = []
+    real = batch._chunks
+    monkeypatch.setattr(batch, "_chunks", lambda texts, size, chars: (sizes.append(size), real(texts, size, chars))[1])
+    list(tag_records(mini_tagger, docs(3), jobs=1))
+    assert sizes == [batch.BATCH_SIZE]
+    list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=5), jobs=1))
+    assert sizes[-1] == 5
+
+    class InlinePool:  # runs each task here, as a worker process would
+        def submit(self, fn, *args):
+            from concurrent.futures import Future
+
+            future: Future = Future()
+            future.set_result(fn(*args))
+            return future
+
+    monkeypatch.setattr(batch, "_worker", mini_tagger)
+    assert len(list(tag_records(mini_tagger, docs(3), jobs=2, pool=InlinePool()))) == 3
+    assert sizes[-1] == batch.TASK_SIZE
