@@ -26,6 +26,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_YNAT = ROOT.parent / "shared" / "data" / "ynat" / "train.csv"
@@ -56,7 +57,7 @@ def alternate(slices: list[Path], a: Callable[[Path], None], b: Callable[[Path],
 # -- one comparison per process ------------------------------------------------------------------
 def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:
     from classifier import distributed
-    from classifier.batch import record, tag_records, worker_pool
+    from classifier.batch import tag_to_output, worker_pool
     from classifier.features import Analysed
     from classifier.inputs import iter_records
     from classifier.registry import ModelRegistry
@@ -69,11 +70,9 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:
     def texts(part: Path) -> list[str]:
         return [json.loads(line)["text"] for line in part.open(encoding="utf-8")]
 
-    def pipeline(pool: object = None, jobs: int = 1) -> Callable[[Path], None]:
-        def run(part: Path) -> None:  # what `ktag tag -j N -o FILE` does: read, tag, serialise, write
-            with open(os.devnull, "w", encoding="utf-8") as sink:
-                for doc, result in tag_records(tagger, iter_records([str(part)]), jobs=jobs, pool=pool):
-                    sink.write(json.dumps(record(doc, result, version), ensure_ascii=False) + "\n")
+    def pipeline(pool: ProcessPoolExecutor | None = None, jobs: int = 1) -> Callable[[Path], None]:
+        def run(part: Path) -> None:  # `ktag tag -j N -o FILE`: read, tag, serialise, write
+            tag_to_output(tagger, version, iter_records([str(part)]), Path(os.devnull), jobs=jobs, pool=pool)
 
         return run
 

@@ -8,6 +8,7 @@ vocabulary lookup (``searchsorted``), counting and weighting are array operation
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,20 +20,17 @@ MAX_N = 3
 
 
 def _encode(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Code points of all texts, each word padded with spaces; the word and document of each."""
-    chunks, lengths, doc_words = [], [], []
-    for text in texts:
-        words = text.lower().replace("\x00", " ").split()
-        doc_words.append(len(words))
-        if words:
-            chunks.append("".join(f" {w} " for w in words))
-            lengths.extend(len(w) + 2 for w in words)
-    if not chunks:
+    """Code points of all texts, each word padded with spaces; the word and document of each.
+    One string for the whole batch: ``" w1  w2  w3 "`` is every word with a space on each side."""
+    doc_words = [text.lower().replace("\x00", " ").split() for text in texts]
+    words = list(itertools.chain.from_iterable(doc_words))
+    if not words:
         empty = np.zeros(0, dtype=np.int64)
         return empty.astype(np.uint64), empty, empty
-    codes = np.frombuffer("".join(chunks).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    word = np.repeat(np.arange(len(lengths)), lengths)
-    doc_of_word = np.repeat(np.arange(len(texts)), doc_words)
+    codes = np.frombuffer(f" {'  '.join(words)} ".encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
+    word = np.repeat(np.arange(len(words)), lengths)
+    doc_of_word = np.repeat(np.arange(len(texts)), np.fromiter(map(len, doc_words), dtype=np.int64, count=len(texts)))
     return codes, word, doc_of_word[word]
 
 

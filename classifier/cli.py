@@ -106,7 +106,7 @@ def train_cmd(
 @click.option("--resume", is_flag=True, help="Skip ids already in the output file and append to it.")
 @click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True, help="On a bad record: stop, or report it and go on.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True, help="Documents vectorised and scored together.")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Documents vectorised and scored together, at most [default: 1024 in this process, 256 per task of -j N].")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Tag here, or on a Dask cluster.")
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786), or 'local' for a cluster on this machine.")
 @click.option("--partition-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Documents per Dask task.")
@@ -123,7 +123,7 @@ def tag_cmd(
     resume: bool,
     on_error: str,
     quiet: bool,
-    batch_size: int,
+    batch_size: int | None,
     engine: str,
     scheduler: str | None,
     partition_size: int,

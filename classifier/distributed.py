@@ -8,7 +8,6 @@ would rebuild Kiwi — seconds and ~500 MB — for every task).
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import deque
@@ -17,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .batch import Summary, TagOptions, record, tag_chunk
+from .batch import BATCH_SIZE, Summary, TagOptions, jsonl_line, record, tag_chunk
 from .exceptions import InputError, KtagError
 from .inputs import InputDocument, Record
 from .tagger import MODEL_FILE, Tagger, sha256_file
@@ -58,10 +57,11 @@ def tag_partition(
     tagger = _worker_tagger(model_dir, sha256)
     docs = [InputDocument(doc_id, text, title) for doc_id, text, title in items]
     lines: list[str] = []
-    for start in range(0, len(docs), options.batch_size):
-        chunk = docs[start : start + options.batch_size]
+    size = options.batch_size or BATCH_SIZE
+    for start in range(0, len(docs), size):
+        chunk = docs[start : start + size]
         for doc, result in zip(chunk, tag_chunk(tagger, [d.full_text for d in chunk], options)):
-            lines.append(json.dumps(record(doc, result, version), ensure_ascii=False) + "\n")
+            lines.append(jsonl_line(record(doc, result, version)))
     return len(lines), "".join(lines)
 
 

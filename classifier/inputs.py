@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
+import orjson
+
 from .exceptions import InputError
 
 STDIN = "-"
@@ -141,24 +143,40 @@ def _text_file(path: Path, doc_id: str) -> Record:
     return _checked(doc_id, text, None, str(path))
 
 
+_BLANK = object()
+
+
 def _jsonl_line(raw: bytes | str, number: int, name: str) -> Record | None:
     location = f"{name}:{number}"
+    try:
+        record = orjson.loads(raw)  # 0.4 µs for a headline's line; decoding and json.loads: 2.4
+    except orjson.JSONDecodeError:  # blank, or a BOM, NaN, a lone surrogate... or broken
+        record = _parsed_by_json(raw, number, location)
+        if record is _BLANK:
+            return None
+        if isinstance(record, InputError):
+            return record
+    if not isinstance(record, dict):
+        return InputError(location, "expected a JSON object")
+    doc_id = record.get("id", str(number))
+    return _checked(str(doc_id), record.get("text"), record.get("title"), location)
+
+
+def _parsed_by_json(raw: bytes | str, number: int, location: str) -> object:
+    """A line orjson refused, read by the standard library: what it accepts, ``_BLANK``, or an
+    ``InputError`` in its words."""
     try:
         line = raw.decode("utf-8-sig" if number == 1 else "utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
         return InputError(location, f"not valid UTF-8 (byte {exc.start} of the line)")
     if not line.strip():
-        return None
+        return _BLANK
     try:
-        record = json.loads(line)
+        return json.loads(line)
     except json.JSONDecodeError as exc:
         return InputError(location, f"invalid JSON: {exc.msg}")
     except RecursionError:
         return InputError(location, "invalid JSON: nested too deeply")
-    if not isinstance(record, dict):
-        return InputError(location, "expected a JSON object")
-    doc_id = record.get("id", str(number))
-    return _checked(str(doc_id), record.get("text"), record.get("title"), location)
 
 
 def _jsonl(lines: Iterable[bytes | str], name: str) -> Iterator[Record]:

@@ -16,6 +16,7 @@ A tag with fewer examples keeps a default map and leans on its prior, less as ex
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -170,8 +171,19 @@ class LinearTagModel(BaseEstimator):
         return thresholds
 
     # -- scoring -------------------------------------------------------------------------------
-    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
-        return np.asarray(X @ self.weights_) + self.intercept_
+    def decision_function(self, X: sparse.spmatrix | Sequence[sparse.spmatrix]) -> np.ndarray:
+        """``X @ W + b``. ``X`` may also be a list of column blocks (``features.blocks``): each is
+        multiplied by its own rows of ``W``, which spares building the joined matrix."""
+        parts = X if isinstance(X, (list, tuple)) else [X]
+        decisions = np.tile(self.intercept_, (parts[0].shape[0], 1))
+        start = 0
+        for block in parts:
+            end = start + block.shape[1]
+            decisions += block @ self.weights_[start:end]
+            start = end
+        if start != self.weights_.shape[0]:
+            raise ValueError(f"X has {start} features, the model {self.weights_.shape[0]}")
+        return decisions
 
     def _scores_from_decisions(self, decisions: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
         a, c, b, fitted = self.calibration_.T
@@ -184,7 +196,7 @@ class LinearTagModel(BaseEstimator):
             scores = scores / scores.sum(axis=1, keepdims=True)
         return scores
 
-    def predict_proba(self, X: sparse.spmatrix, prior: np.ndarray | None = None) -> np.ndarray:
+    def predict_proba(self, X: sparse.spmatrix | Sequence[sparse.spmatrix], prior: np.ndarray | None = None) -> np.ndarray:
         """Scores in [0, 1], one column per tag (summing to 1 per row in exclusive mode)."""
         return self._scores_from_decisions(self.decision_function(X), prior)
 

@@ -16,7 +16,7 @@ from scipy import sparse
 
 from .exceptions import ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
 from .clean import clean_text
-from .features import MORPH, Analysed, FeatureSettings, build_features, feature_kinds, transform
+from .features import MORPH, Analysed, FeatureSettings, blocks, build_features, feature_kinds, transform
 from .keywords import KeywordPrior
 from .model import LinearTagModel, decide
 from .tokenize import MorphemeAnalyzer
@@ -154,7 +154,7 @@ class Tagger:
         return self.keywords.scores([d.text for d in docs])
 
     def scores_analysed(self, docs: Sequence[Analysed]) -> np.ndarray:
-        return self._check().predict_proba(self.transform(docs), self._prior(docs))
+        return self._check().predict_proba(blocks(self._vectorizer, list(docs)), self._prior(docs))
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         return self.scores_analysed(self.analyse(texts))
@@ -180,18 +180,19 @@ class Tagger:
         model = self._check()
         if not docs:
             return []
-        X = self.transform(docs)
-        scores = model.predict_proba(X, self._prior(docs))
+        parts = blocks(self._vectorizer, list(docs))
+        scores = model.predict_proba(parts, self._prior(docs))
         limits = model.thresholds_ if threshold is None else threshold
         passed = decide(scores, limits, exclusive=self.exclusive, top_k=top_k)
         # Plain lists: indexing numpy arrays element by element cost ~10 µs per document.
         order, passed_rows = np.argsort(-scores, axis=1).tolist(), passed.tolist()
         names, rounded = self.tags, np.round(scores, 4).tolist()
+        X = sparse.hstack(parts, format="csr") if explain else None
         results = []
         for i, (ranking, passing) in enumerate(zip(order, passed_rows)):
             tags = [names[k] for k in ranking if passing[k]]
             result = TagResult(tags, dict(zip(names, rounded[i])))
-            if explain:
+            if X is not None:
                 result.explanations = {t: self._explanation(X[i], docs[i], t) for t in tags}
             results.append(result)
         return results

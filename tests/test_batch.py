@@ -154,3 +154,62 @@ def test_cli_suggest(corpus, run_ktag):
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 3 and all({"id", "certainty", "tags", "scores", "excerpt", "model"} <= set(r) for r in rows)
     assert [r["certainty"] for r in rows] == sorted(r["certainty"] for r in rows)
+
+
+def test_chunks_are_capped_by_documents_and_characters():
+    from classifier.batch import _chunks
+
+    texts = ["a" * 60, "b" * 60, "c" * 10, "d", "e", "f"]
+    assert list(_chunks(iter(texts), 3, 100)) == [texts[:2], texts[2:5], texts[5:]]
+    assert list(_chunks(iter([]), 3, 100)) == []
+
+
+def test_tag_to_output_writes_every_document_and_freezes_the_heap(tmp_path, mini_tagger):
+    import gc
+
+    from classifier.batch import tag_to_output
+
+    gc.unfreeze()
+    out = tmp_path / "out.jsonl"
+    summary = tag_to_output(mini_tagger, "v1", docs(5), out, options=TagOptions(batch_size=2))
+    try:
+        assert gc.get_freeze_count() > 0  # the model is no longer walked by the cyclic collector
+    finally:
+        gc.unfreeze()
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [f"d{i}" for i in range(5)] and summary.documents == 5
+    assert all(r["model"] == "v1" and set(r["scores"]) == set(mini_tagger.tags) for r in rows)
+
+
+def test_jsonl_line_is_one_line_of_the_same_json():
+    from classifier.batch import jsonl_line
+
+    rec = {"id": "줄\n바꿈 \"따옴표\"", "tags": ["metaverse"], "scores": {"metaverse": 0.0001, "care-robots": 1.0}, "model": "v",
+           "explain": {"metaverse": {"up": [["메타버스", 0.5]], "down": []}}}
+    line = jsonl_line(rec)
+    assert line.endswith("\n") and line.count("\n") == 1 and "메타버스" in line
+    assert json.loads(line) == rec
+
+
+def test_default_batches_are_big_in_process_and_small_per_worker_task(monkeypatch, mini_tagger):
+    from classifier import batch
+
+    sizes: list[int] = []
+    real = batch._chunks
+    monkeypatch.setattr(batch, "_chunks", lambda texts, size, chars: (sizes.append(size), real(texts, size, chars))[1])
+    list(tag_records(mini_tagger, docs(3), jobs=1))
+    assert sizes == [batch.BATCH_SIZE]
+    list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=5), jobs=1))
+    assert sizes[-1] == 5
+
+    class InlinePool:  # runs each task here, as a worker process would
+        def submit(self, fn, *args):
+            from concurrent.futures import Future
+
+            future: Future = Future()
+            future.set_result(fn(*args))
+            return future
+
+    monkeypatch.setattr(batch, "_worker", mini_tagger)
+    assert len(list(tag_records(mini_tagger, docs(3), jobs=2, pool=InlinePool()))) == 3
+    assert sizes[-1] == batch.TASK_SIZE

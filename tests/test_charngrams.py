@@ -58,7 +58,11 @@ def test_morpheme_tfidf_transform_equals_scikit_learn():
 
     docs = [Analysed("", ["돌봄", "로봇", "어르신", "돕다"]), Analysed("", ["메타버스", "플랫폼", "로봇"]), Analysed("", [])]
     unseen = [Analysed("", ["로봇", "어르신", "새말"]), Analysed("", ["돌봄", "로봇", "돌봄", "로봇"])]
+    # "로봇 어르신" is a known bigram, but here it would span two documents: it must not count.
+    split = [Analysed("", ["돌봄", "로봇"]), Analysed("", []), Analysed("", ["어르신", "돕다"]), Analysed("", ["로봇"])]
     for ngram_range in ((1, 1), (1, 2), (2, 3)):
         kwargs = dict(preprocessor=_identity, tokenizer=_morphemes_of, token_pattern=None, lowercase=False, ngram_range=ngram_range, sublinear_tf=True)
         ours, theirs = MorphemeTfidf(**kwargs).fit(docs), TfidfVectorizer(**kwargs).fit(docs)
-        assert np.allclose(ours.transform(unseen).toarray(), theirs.transform(unseen).toarray())
+        for batch in (unseen, split, split[1:2]):
+            assert np.allclose(ours.transform(batch).toarray(), theirs.transform(batch).toarray())
+        assert ours.transform([]).shape == (0, len(theirs.vocabulary_))

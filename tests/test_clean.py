@@ -107,3 +107,16 @@ def test_cli_no_clean_flag(run_ktag, tmp_path):
     cleaned, raw = run_ktag("tag", "page.txt"), run_ktag("tag", "page.txt", "--no-clean")
     assert cleaned.returncode == raw.returncode == 0, raw.stderr
     assert json.loads(cleaned.stdout)["scores"] != json.loads(raw.stdout)["scores"]
+
+
+@pytest.mark.parametrize(
+    ("line", "cleaned"),
+    [
+        ("돌봄 로봇 보급", "돌봄 로봇 보급"),
+        ("돌봄  로봇\t\t보급", "돌봄 로봇 보급"),
+        ("돌봄\u00a0로봇 \u3000보급\u200b확대", "돌봄 로봇 보급 확대"),
+        ("문의 care@example.com 으로", "문의  으로"),  # the e-mail goes, its spaces stay
+    ],
+)
+def test_spaces_collapse_and_emails_go(line, cleaned):
+    assert clean_text(line) == cleaned

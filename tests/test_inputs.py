@@ -6,7 +6,7 @@ import json
 import pytest
 
 from classifier.exceptions import InputError
-from classifier.inputs import iter_documents
+from classifier.inputs import InputDocument, iter_documents
 
 
 def test_text_files_and_folders(tmp_path):
@@ -58,3 +58,21 @@ def test_missing_input(tmp_path):
         list(iter_documents([str(tmp_path / "nope.txt")]))
     with pytest.raises(InputError, match="no \\*.txt files"):
         list(iter_documents([str(tmp_path)]))
+
+
+def test_jsonl_lines_read_as_the_standard_library_reads_them(tmp_path):
+    from classifier.inputs import iter_records
+
+    lines = [
+        '\ufeff{"id": "bom", "text": "첫 줄"}',  # a byte-order mark on line 1
+        '{"id": "nan", "text": "값", "score": NaN, "big": 1e400}',  # accepted by json only
+        '{"id": "sur\\ud800", "text": "외톨이 대리 문자"}',
+        "\u3000",  # blank
+        '{"id": 7, "id": 8.5, "text": "중복 키"}',
+        "null",
+        '{"text": ' + "[" * 100_000 + "}",
+        '{"id": "end", "text": "끝"}',
+    ]
+    (tmp_path / "odd.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    out = [r.id if isinstance(r, InputDocument) else str(r).split("odd.jsonl:")[1] for r in iter_records([str(tmp_path / "odd.jsonl")])]
+    assert out == ["bom", "nan", "sur\ud800", "8.5", "6: expected a JSON object", "7: invalid JSON: nested too deeply", "end"]

@@ -144,3 +144,13 @@ def test_with_few_examples_the_prior_decides():
     predicted = model.predict(X, prior)[:, 1]
     assert (predicted[::2] == 1).all() and (predicted[1::2] == 0).sum() >= len(Y) // 2 - 1
     assert model.predict(X)[:, 1].sum() <= 1  # the model alone knows one example
+
+
+def test_scores_from_column_blocks_equal_scores_from_the_joined_matrix():
+    X, Y = synthetic()
+    model = LinearTagModel().fit(X, Y)
+    parts = [X[:, :2].tocsr(), X[:, 2:5].tocsr(), X[:, 5:].tocsr()]
+    assert np.allclose(model.decision_function(parts), model.decision_function(X), rtol=0, atol=1e-12)
+    assert np.allclose(model.predict_proba(parts), model.predict_proba(X), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="features"):
+        model.decision_function(parts[:2])

@@ -74,3 +74,11 @@ def test_single_thread_mode_rebuilds_kiwi(monkeypatch):
     single, usable = get_kiwi((("임시단어", "NNP"),))
     assert single is not pooled and not usable
     assert MorphemeAnalyzer(user_words=(("임시단어", "NNP"),)).analyze_many(["임시단어가 있다"]) == [["임시단어", "있다"]]
+
+
+def test_settings_decide_what_each_tag_keeps(analyzer):
+    text = "로봇이 아픈 사람을 도왔다. AI 플랫폼"
+    assert analyzer(text) == ["로봇", "아프다", "사람", "돕다", "ai", "플랫폼"]
+    assert MorphemeAnalyzer(stems=False)(text) == ["로봇", "사람", "ai", "플랫폼"]
+    assert MorphemeAnalyzer(keep_tags=("SL",))(text) == ["아프다", "돕다", "ai"]
+    assert analyzer(text) == ["로봇", "아프다", "사람", "돕다", "ai", "플랫폼"]  # settings do not leak
