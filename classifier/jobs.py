@@ -24,7 +24,8 @@ from .cache import MorphemeCache
 from .exceptions import JobConflict, JobNotFound
 from .registry import ModelRegistry
 from .store import LabelStore, now
-from .training import Dataset, train
+from .data import find_beside, read_user_words
+from .training import SETTINGS_FILE, Dataset, read_settings, train
 
 RUNNING_STATES = ("queued", "running")
 # A queued job whose process has not registered yet is presumed alive this long.
@@ -141,8 +142,9 @@ class JobBook:
         return _job(row)
 
 
-def launch(store: LabelStore, models: Path, *, activate: bool = True, folds: int = 5) -> Job:
-    """Start a retrain from the store in a new process; returns its (queued) job."""
+def launch(store: LabelStore, models: Path, *, activate: bool = True, folds: int = 5, labels: Path | None = None) -> Job:
+    """Start a retrain from the store in a new process; returns its (queued) job. ``labels``: the
+    folder whose ``userdict.txt`` and tuned ``settings.json`` the retrain uses, as ``ktag train``."""
     book = JobBook(store)
     job = book.start()
     command = [
@@ -151,6 +153,8 @@ def launch(store: LabelStore, models: Path, *, activate: bool = True, folds: int
     ]
     if not activate:
         command.append("--no-activate")
+    if labels is not None:
+        command += ["--labels", str(labels)]
     proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
     book.update(job.id, pid=proc.pid)
 
@@ -164,7 +168,24 @@ def launch(store: LabelStore, models: Path, *, activate: bool = True, folds: int
     return book.get(job.id)
 
 
-def run(store: LabelStore, registry: ModelRegistry, job_id: str, *, activate: bool = True, folds: int = 5) -> None:
+def store_dataset(store: LabelStore, labels: Path | None = None) -> Dataset:
+    """The store's labelled documents and taxonomy, with the user words and tuned settings found in
+    ``labels`` (what ``ktag train labels/`` would use besides the documents)."""
+    folders = [labels] if labels is not None and labels.is_dir() else []
+    settings_path = find_beside(folders, SETTINGS_FILE) if folders else None
+    return Dataset(
+        store.labelled(),
+        store.taxonomy(),
+        read_user_words(folders) if folders else (),
+        [str(store.path)],
+        read_settings(settings_path) if settings_path else {},
+        str(settings_path) if settings_path else None,
+    )
+
+
+def run(
+    store: LabelStore, registry: ModelRegistry, job_id: str, *, activate: bool = True, folds: int = 5, labels: Path | None = None
+) -> None:
     """Train from the store's documents; record progress, metrics, the version or the error."""
     book = JobBook(store)
     book.update(job_id, state="running", pid=os.getpid(), message="reading the label store")
@@ -173,7 +194,7 @@ def run(store: LabelStore, registry: ModelRegistry, job_id: str, *, activate: bo
         book.update(job_id, message=message, progress=fraction)
 
     try:
-        dataset = Dataset(store.labelled(), store.taxonomy(), (), [str(store.path)])
+        dataset = store_dataset(store, labels)
         result = train(dataset, registry, folds=folds, activate=activate, progress=progress, cache=MorphemeCache())
     except Exception as exc:  # recorded for GET /v1/jobs/<id>; the process then exits non-zero
         book.update(job_id, state="failed", error=f"{type(exc).__name__}: {exc}", message="failed")
@@ -189,12 +210,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--job", required=True)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-activate", action="store_true")
+    parser.add_argument("--labels", type=Path, default=None)
     args = parser.parse_args(argv)
-    run(LabelStore(args.data), ModelRegistry(args.models), args.job, activate=not args.no_activate, folds=args.folds)
+    run(
+        LabelStore(args.data), ModelRegistry(args.models), args.job,
+        activate=not args.no_activate, folds=args.folds, labels=args.labels,
+    )
 
 
 if __name__ == "__main__":
     main()
 
 
-__all__ = ["Job", "JobBook", "launch", "run", "process_alive"]
+__all__ = ["Job", "JobBook", "launch", "run", "process_alive", "store_dataset"]

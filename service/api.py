@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
@@ -328,7 +329,7 @@ def start_training() -> Response:
     only(body, {"activate"})
     activate = typed(body, "activate", bool, True)
     s = services()
-    job = launch(s.store, s.registry.root, activate=activate, folds=current_app.config["TRAIN_FOLDS"])
+    job = launch(s.store, s.registry.root, activate=activate, folds=current_app.config["TRAIN_FOLDS"], labels=Path(current_app.config["LABELS"]))
     response = jsonify(job.to_dict())
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_job", job_id=job.id)
