@@ -84,7 +84,7 @@ def retrain_figures(dataset: Dataset, name: str, folds: int, rounds: int, change
 
 def tuned_figures(ynat: Path, tune_folds: int, folds: int) -> None:
     dataset = load_dataset([ynat], exclusive=True)
-    docs = MorphemeCache().analyse(make_factory(dataset.taxonomy)().analyzer, dataset.texts)
+    docs = make_factory(dataset.taxonomy, dataset.user_words)().analyse(dataset.texts, cache=MorphemeCache())
     began = time.perf_counter()
     result = tune(dataset, docs, folds=tune_folds, progress=lambda t: print(f"  trial macro-F1 {t.macro_f1:.4f} {t.candidate.describe()}", flush=True))
     print(f"\nYNAT tune ({tune_folds}-fold trials, {len(result.trials)} trials, {time.perf_counter() - began:.0f} s):")

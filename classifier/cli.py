@@ -266,11 +266,8 @@ def tune_cmd(
     Example: ktag tune labels/ --folds 5
     """
     dataset = load_dataset(list(labelled), taxonomy, exclusive)
-    analyzer = make_factory(dataset.taxonomy, dataset.user_words)().analyzer
-    docs = (
-        make_factory(dataset.taxonomy, dataset.user_words, clean=not no_clean)().analyse(dataset.texts)
-        if no_cache else MorphemeCache().analyse(analyzer, dataset.texts, clean=not no_clean)
-    )
+    tagger = make_factory(dataset.taxonomy, dataset.user_words, clean=not no_clean)()
+    docs = tagger.analyse(dataset.texts, cache=None if no_cache else MorphemeCache())
     result = tune(
         dataset, docs, folds=folds, metric=metric, rounds=rounds,
         progress=lambda t: _stderr(f"macro-F1 {t.macro_f1:.4f}  micro-F1 {t.micro_f1:.4f}  {json.dumps(t.candidate.describe())}"),

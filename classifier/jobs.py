@@ -24,8 +24,8 @@ from .cache import MorphemeCache
 from .exceptions import JobConflict, JobNotFound
 from .registry import ModelRegistry
 from .store import LabelStore, now
-from .data import find_beside, read_user_words
-from .training import SETTINGS_FILE, Dataset, read_settings, train
+from .data import read_user_words
+from .training import Dataset, train, tuned_settings
 
 RUNNING_STATES = ("queued", "running")
 # A queued job whose process has not registered yet is presumed alive this long.
@@ -172,15 +172,8 @@ def store_dataset(store: LabelStore, labels: Path | None = None) -> Dataset:
     """The store's labelled documents and taxonomy, with the user words and tuned settings found in
     ``labels`` (what ``ktag train labels/`` would use besides the documents)."""
     folders = [labels] if labels is not None and labels.is_dir() else []
-    settings_path = find_beside(folders, SETTINGS_FILE) if folders else None
-    return Dataset(
-        store.labelled(),
-        store.taxonomy(),
-        read_user_words(folders) if folders else (),
-        [str(store.path)],
-        read_settings(settings_path) if settings_path else {},
-        str(settings_path) if settings_path else None,
-    )
+    settings, settings_path = tuned_settings(folders)
+    return Dataset(store.labelled(), store.taxonomy(), read_user_words(folders), [str(store.path)], settings, settings_path)
 
 
 def run(

@@ -56,30 +56,29 @@ class Rule:
     counted: frozenset[str]
     required: tuple[frozenset[str], ...]
     negative: bool
+    phrases: tuple[str, ...] = ()  # every phrase of every group, as written (for the automaton)
 
     @classmethod
     def parse(cls, keyword: str) -> Rule:
         text = keyword.strip()
         negative = text.startswith("-")
-        groups = [
-            frozenset(_key(p) for p in part.split("|") if p.strip())
-            for part in text.lstrip("-").split("+")
-        ]
-        if not groups or any(not g for g in groups):
+        parts = [[p.strip() for p in part.split("|") if p.strip()] for part in text.lstrip("-").split("+")]
+        if not parts or any(not part for part in parts):
             raise ValueError(f"keyword {keyword!r} has an empty phrase group")
-        return cls(groups[0], tuple(groups[1:]), negative)
+        groups = [frozenset(map(_key, part)) for part in parts]
+        return cls(groups[0], tuple(groups[1:]), negative, tuple(p for part in parts for p in part))
+
+    def _counted(self, found: set[str]) -> frozenset[str]:
+        """The first-group phrases found, when every other group occurs too."""
+        return self.counted & found if all(group & found for group in self.required) else frozenset()
 
     def evidence(self, found: set[str]) -> int:
-        if not all(group & found for group in self.required):
-            return 0
-        count = len(self.counted & found)
+        count = len(self._counted(found))
         return -count if self.negative else count
 
     def supporting(self, found: set[str]) -> set[str]:
         """The phrases of ``found`` that this rule counts for its tag."""
-        if self.negative or not all(group & found for group in self.required):
-            return set()
-        return self.counted & found
+        return set() if self.negative else set(self._counted(found))
 
 
 def check_keyword(keyword: str) -> None:
@@ -104,14 +103,7 @@ class KeywordPrior:
         if self._compiled is None:
             rules = [[Rule.parse(k) for k in self.keywords[t]] for t in self.tags]
             automaton = ahocorasick.Automaton()
-            phrases = {
-                p
-                for t in self.tags
-                for k in self.keywords[t]
-                for part in k.strip().lstrip("-").split("+")
-                for p in part.split("|")
-                if p.strip()
-            }
+            phrases = {p for tag_rules in rules for rule in tag_rules for p in rule.phrases}
             for phrase in phrases:
                 for spelling in _spellings(phrase):
                     automaton.add_word(spelling, (_key(phrase), len(spelling)))
@@ -149,12 +141,12 @@ class KeywordPrior:
                 out[i, k] = max(0, sum(r.evidence(found) for r in tag_rules))
         return out
 
-    def supporting(self, text: str, tag: str) -> list[str]:
-        """The phrases (lower-case, without spaces) that count for ``tag`` in ``text``."""
+    def supporting(self, found: set[str], tag: str) -> list[str]:
+        """The phrases (lower-case, without spaces) that count for ``tag`` among those ``found``
+        in a text (``found(text)``)."""
         if not self.keywords.get(tag):
             return []
         _, rules = self._compile()
-        found = self.found(text)
         return sorted(set().union(*(r.supporting(found) for r in rules[self.tags.index(tag)])))
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:

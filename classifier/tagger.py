@@ -15,6 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from .exceptions import ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
+from .cache import MorphemeCache
 from .clean import clean_text
 from .features import MORPH, Analysed, FeatureSettings, blocks, build_features, feature_kinds, transform
 from .keywords import KeywordPrior
@@ -90,10 +91,16 @@ class Tagger:
         self._names: list[tuple[str, str]] | None = None
 
     # -- analysis and fitting --------------------------------------------------------------------
-    def analyse(self, texts: Sequence[str], threads: int | None = None, clean: bool | None = None) -> list[Analysed]:
+    def analyse(
+        self, texts: Sequence[str], threads: int | None = None, clean: bool | None = None, cache: MorphemeCache | None = None
+    ) -> list[Analysed]:
         """Clean (per ``clean``, default this tagger's setting) and run Kiwi once per text; the
-        result can be fitted on or tagged many times. ``threads``: Kiwi pool threads (0: this thread)."""
-        if self.clean if clean is None else clean:
+        result can be fitted on or tagged many times. ``threads``: Kiwi pool threads (0: this thread).
+        With a ``cache``, only texts it has not seen with this analyzer go through Kiwi."""
+        clean = self.clean if clean is None else clean
+        if cache is not None:
+            return cache.analyse(self.analyzer, texts, clean=clean, threads=threads)
+        if clean:
             texts = [clean_text(t) for t in texts]
         return [Analysed(t, m) for t, m in zip(texts, self.analyzer.iter_analyze(texts, threads))]
 
@@ -193,7 +200,8 @@ class Tagger:
             tags = [names[k] for k in ranking if passing[k]]
             result = TagResult(tags, dict(zip(names, rounded[i])))
             if X is not None:
-                result.explanations = {t: self._explanation(X[i], docs[i], t) for t in tags}
+                found = self.keywords.found(docs[i].text)  # once per document, for every tag
+                result.explanations = {t: self._explanation(X[i], found, t) for t in tags}
             results.append(result)
         return results
 
@@ -206,11 +214,11 @@ class Tagger:
         X = self.transform(self.analyse([text]))
         return self._explain_row(X[0], self.tags.index(tag), n)
 
-    def _explanation(self, row: sparse.csr_matrix, doc: Analysed, tag: str) -> dict[str, list[Any]]:
-        """The morphemes for and against ``tag``, and the keyword phrases found for it."""
+    def _explanation(self, row: sparse.csr_matrix, found: set[str], tag: str) -> dict[str, list[Any]]:
+        """The morphemes for and against ``tag``, and its keyword phrases among those ``found``."""
         out: dict[str, list[Any]] = dict(self._explain_row(row, self.tags.index(tag)))
         if self.keywords.keywords.get(tag):
-            out["keywords"] = self.keywords.supporting(doc.text, tag)
+            out["keywords"] = self.keywords.supporting(found, tag)
         return out
 
     def _explain_row(self, row: sparse.csr_matrix, k: int, n: int = 10) -> dict[str, list[tuple[str, float]]]:

@@ -80,11 +80,14 @@ def load_dataset(
         taxonomy = Taxonomy.from_ids(tags)
     if exclusive is not None:
         taxonomy.exclusive = exclusive
-    settings_path = find_beside(paths, SETTINGS_FILE)
-    settings = read_settings(settings_path) if settings_path else {}
-    return Dataset(
-        documents, taxonomy, read_user_words(paths), [str(p) for p in paths], settings, str(settings_path) if settings_path else None
-    )
+    settings, settings_path = tuned_settings(paths)
+    return Dataset(documents, taxonomy, read_user_words(paths), [str(p) for p in paths], settings, settings_path)
+
+
+def tuned_settings(paths: Sequence[str | Path]) -> tuple[dict[str, Any], str | None]:
+    """The tuned settings (``settings.json``) beside ``paths``, and where they were found."""
+    path = find_beside(paths, SETTINGS_FILE)
+    return (read_settings(path), str(path)) if path else ({}, None)
 
 
 def read_settings(path: Path) -> dict[str, Any]:
@@ -165,12 +168,11 @@ def train(
     say(f"analysing {len(dataset.documents)} documents", 0.0)
     if analysed is not None:
         docs = list(analysed)
-    elif cache is not None:
-        before = cache.misses
-        docs = cache.analyse(tagger.analyzer, dataset.texts, clean=tagger.clean)
-        say(f"{cache.misses - before} analysed, {len(docs) - cache.misses + before} from the morpheme cache", 0.25)
     else:
-        docs = tagger.analyse(dataset.texts)
+        before = cache.misses if cache else 0
+        docs = tagger.analyse(dataset.texts, cache=cache)
+        if cache is not None:
+            say(f"{cache.misses - before} analysed, {len(docs) - cache.misses + before} from the morpheme cache", 0.25)
     metrics = None
     k = min(folds, len(docs))
     if k >= 2:

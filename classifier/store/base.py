@@ -243,14 +243,16 @@ class StoreBase:
         return self._document(conn, row)
 
     @staticmethod
-    def _document(conn: sqlite3.Connection, row: sqlite3.Row) -> StoredDocument:
-        tags = [
-            r[0]
-            for r in conn.execute(
-                "SELECT dt.tag FROM document_tags dt JOIN tags t ON t.id = dt.tag WHERE dt.doc_id = ? ORDER BY t.position",
-                (row["id"],),
-            )
-        ]
+    def _document(conn: sqlite3.Connection, row: sqlite3.Row, tags: list[str] | None = None) -> StoredDocument:
+        """The document of ``row``; its ``tags`` (in taxonomy order) are read unless given."""
+        if tags is None:
+            tags = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT dt.tag FROM document_tags dt JOIN tags t ON t.id = dt.tag WHERE dt.doc_id = ? ORDER BY t.position",
+                    (row["id"],),
+                )
+            ]
         return StoredDocument(
             row["id"], row["text"], tags, row["title"], row["source"], row["created"], row["updated"], row["revision"], bool(row["labelled"])
         )
@@ -349,7 +351,16 @@ class StoreBase:
         """Every document (or only the labelled ones, or only the pool), ordered by id."""
         clause, args = ("", ()) if labelled is None else ("WHERE labelled = ?", (int(labelled),))
         with self._read() as conn:
-            return [self._document(conn, r) for r in conn.execute(f"SELECT * FROM documents {clause} ORDER BY id", args)]
+            conn.execute("BEGIN")  # documents and tags from one snapshot
+            tags: dict[str, list[str]] = {}
+            # All tags in one query, not one per document (suggestions list the pool per request).
+            for doc_id, tag in conn.execute(
+                "SELECT dt.doc_id, dt.tag FROM document_tags dt JOIN tags t ON t.id = dt.tag ORDER BY t.position"
+            ):
+                tags.setdefault(doc_id, []).append(tag)
+            rows = conn.execute(f"SELECT * FROM documents {clause} ORDER BY id", args).fetchall()
+            conn.execute("COMMIT")
+            return [self._document(conn, r, tags.get(r["id"], [])) for r in rows]
 
     def pool(self) -> list[StoredDocument]:
         """The documents waiting for labels, ordered by id."""
