@@ -47,6 +47,7 @@ class TagOptions:
     explain: bool = False
     batch_size: int | None = None  # documents per batch; None: BATCH_SIZE here, TASK_SIZE per task
     clean: bool | None = None  # None: the model's own setting
+    threads: int = 0  # Kiwi pool threads for tagging in this process (0: Kiwi runs in this thread)
 
 
 @dataclass
@@ -138,8 +139,9 @@ def tag_records(
 
 
 def tag_chunk(tagger: Tagger, texts: list[str], options: TagOptions) -> list[TagResult]:
-    """Tag texts with this process's single-threaded Kiwi (batch workers are one per core)."""
-    return tagger.tag_analysed(tagger.analyse(texts, threads=0, clean=options.clean), threshold=options.threshold, top_k=options.top_k, explain=options.explain)
+    """Tag texts with this process's single-threaded Kiwi (batch workers are one per core), or
+    with Kiwi's own pool of ``options.threads`` threads."""
+    return tagger.tag_analysed(tagger.analyse(texts, threads=options.threads, clean=options.clean), threshold=options.threshold, top_k=options.top_k, explain=options.explain)
 
 
 def tag_to_output(

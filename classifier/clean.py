@@ -84,9 +84,25 @@ def _lines(text: str) -> list[str]:
     return out
 
 
+# What a one-line text must contain (or start or end with) for ``clean_text`` to change it: a
+# line break of any kind ``str.splitlines`` knows, odd or doubled spaces, a leading bullet, caption
+# mark or bracket, a trailing space, an e-mail or a byline. A line it does not change comes back
+# as it is whether or not it is furniture (a page with no article is left whole), so a headline
+# without any of these needs no other test: one search instead of eight (3.4 -> 0.5 µs).
+_MAY_CHANGE = re.compile(
+    r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029\t\u00a0\u200b\u3000]|  |@|기자|^[\s•·*\-▲\[]|\s$"
+)
+
+
 def clean_text(text: str) -> str:
     """The article in a crawled page, without the page around it. Already clean text comes back
     unchanged but for whitespace (lines trimmed, blank lines dropped)."""
+    if not _MAY_CHANGE.search(text):
+        return text
+    return _clean_page(text)
+
+
+def _clean_page(text: str) -> str:
     kept: list[str] = []
     body = 0
     for line in _lines(text):

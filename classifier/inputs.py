@@ -14,9 +14,8 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, NamedTuple
 
 import orjson
 
@@ -25,8 +24,10 @@ from .exceptions import InputError
 STDIN = "-"
 
 
-@dataclass(frozen=True)
-class InputDocument:
+class InputDocument(NamedTuple):
+    """One document to tag. A named tuple, not a frozen dataclass: 0.35 instead of 0.9 µs to make,
+    once per document of a batch run."""
+
     id: str
     text: str
     title: str | None = None
@@ -126,7 +127,7 @@ def _opened(path: Path, read: object) -> Iterator[Record]:
 
 
 def _checked(doc_id: str, text: object, title: object, location: str) -> Record:
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():  # no stripped copy made
         return InputError(location, "empty or missing text")
     if title is not None and not isinstance(title, str):
         return InputError(location, "'title' must be a string")

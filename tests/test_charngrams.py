@@ -66,3 +66,47 @@ def test_morpheme_tfidf_transform_equals_scikit_learn():
         for batch in (unseen, split, split[1:2]):
             assert np.allclose(ours.transform(batch).toarray(), theirs.transform(batch).toarray())
         assert ours.transform([]).shape == (0, len(theirs.vocabulary_))
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2), (2, 3), (1, 3), (1, 4)])
+def test_morpheme_ids_match_scikit_learn_strings_even_with_spaces_in_morphemes(ngram_range):
+    """Kiwi keeps some foreign names whole ("new york"), so a morpheme may hold the space that
+    joins n-grams: the integer index must find exactly what scikit-learn's joined strings find."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classifier.features import Analysed, MorphemeTfidf, _identity, _morphemes_of
+
+    rng = np.random.default_rng(7)
+    words = ["new", "york", "new york", "york new", "로봇", "돌봄", "로봇 돌봄", "ai", ""]
+    train = [Analysed("", list(rng.choice(words, rng.integers(0, 8)))) for _ in range(60)]
+    test = [Analysed("", list(rng.choice(words + ["새말", "new 새말"], rng.integers(0, 8)))) for _ in range(80)]
+    kwargs = dict(preprocessor=_identity, tokenizer=_morphemes_of, token_pattern=None, lowercase=False, ngram_range=ngram_range, sublinear_tf=True)
+    ours, theirs = MorphemeTfidf(**kwargs).fit(train), TfidfVectorizer(**kwargs).fit(train)
+    assert (ours._index() is None) == (ngram_range[1] > 3)
+    for batch in (test, train, test[:1]):
+        assert np.allclose(ours.transform(batch).toarray(), theirs.transform(batch).toarray())
+    assert ours.transform([]).shape == (0, len(theirs.vocabulary_))
+
+
+def test_morpheme_index_follows_a_refit_and_is_not_pickled():
+    import pickle
+
+    from classifier.features import Analysed, MorphemeTfidf, _identity, _morphemes_of
+
+    kwargs = dict(preprocessor=_identity, tokenizer=_morphemes_of, token_pattern=None, lowercase=False)
+    vec = MorphemeTfidf(**kwargs).fit([Analysed("", ["돌봄", "로봇"])])
+    assert vec.transform([Analysed("", ["로봇"])]).nnz == 1
+    vec.fit([Analysed("", ["메타버스"])])
+    assert vec.transform([Analysed("", ["로봇"])]).nnz == 0 and vec.transform([Analysed("", ["메타버스"])]).nnz == 1
+    assert "_index_cache" not in pickle.loads(pickle.dumps(vec)).__dict__
+
+
+def test_code_table_finds_every_code_and_only_those():
+    from classifier.codetable import CodeTable
+
+    rng = np.random.default_rng(3)
+    for vocabulary in (np.zeros(0, dtype=np.uint64), np.array([0, 1, 2**63 + 5], dtype=np.uint64), np.unique(rng.integers(0, 2**63, 5000, dtype=np.uint64))):
+        table = CodeTable(vocabulary)
+        queries = np.concatenate([vocabulary, rng.integers(0, 2**63, 2000, dtype=np.uint64), vocabulary[::-1]])
+        position = {int(c): i for i, c in enumerate(vocabulary)}
+        assert table.lookup(queries).tolist() == [position.get(int(c), -1) for c in queries]

@@ -120,3 +120,28 @@ def test_cli_no_clean_flag(run_ktag, tmp_path):
 )
 def test_spaces_collapse_and_emails_go(line, cleaned):
     assert clean_text(line) == cleaned
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "정부, AI 반도체에 1조 투입", "[속보] 정부 발표", " 앞 공백", "뒤 공백 ", "•목록", "-목록", "*목록", "·목록", "▲ 사진=연합",
+        "홍길동 기자", "문의 x@y.com", "줄\u2028바꿈", "줄\x1c바꿈", "줄\x85바꿈", "줄\x0b바꿈", "두  칸", "전각\u3000공백", "탭\t문자",
+        "AD", "광고", "댓글 3", "기상청 제공", "2024.03.05", "ⓒ 예시일보", "12.1℃", "abc", "가", "",
+    ],
+)
+def test_one_line_fast_path_gives_what_the_full_cleaner_gives(text):
+    """A one-line text the quick test lets through must be one the full cleaner leaves alone."""
+    from classifier.clean import _clean_page
+
+    assert clean_text(text) == _clean_page(text)
+
+
+def test_seeds_and_pages_clean_the_same_through_either_path():
+    from classifier.clean import _clean_page
+
+    for path in (ROOT / "seeds").glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        assert clean_text(text) == _clean_page(text)
+        for line in text.splitlines():
+            assert clean_text(line) == _clean_page(line), line

@@ -1,0 +1,75 @@
+"""A read-only hash table from 64-bit n-gram codes to column numbers, looked up with numpy.
+
+The character n-gram vectorizer first looked its codes up by sorting them (``np.unique``) and
+binary-searching the sorted vocabulary: two passes over every code of a batch. Here each code goes
+straight to its slot (a multiplicative hash, linear probing) and most are settled in one vectorised
+probe: 0.8 instead of 2.3 µs per headline. The table is built from the vocabulary when first used
+and is never pickled.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads packed code points
+_EMPTY = -1
+
+
+def pack_windows(codes: np.ndarray, n: int, bits: int) -> np.ndarray:
+    """The code of every window of ``n`` consecutive ``codes``, each packed ``bits`` bits apiece
+    (``len(codes) - n + 1`` of them; ``n * bits`` must not exceed 64)."""
+    size = len(codes) - n + 1
+    packed = codes[:size].astype(np.uint64)
+    for k in range(1, n):
+        packed = (packed << np.uint64(bits)) | codes[k : k + size].astype(np.uint64)
+    return packed
+
+
+class CodeTable:
+    """``lookup(codes)``: the position of each code in ``vocabulary`` (distinct uint64), or -1."""
+
+    def __init__(self, vocabulary: np.ndarray) -> None:
+        vocabulary = np.asarray(vocabulary, dtype=np.uint64)
+        bits = max(4, int(2 * len(vocabulary)).bit_length())  # at most half full: short probes
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._values = np.full(1 << bits, _EMPTY, dtype=np.int64)
+        self._insert(vocabulary)
+
+    def _slots(self, codes: np.ndarray) -> np.ndarray:
+        return ((codes * _MULTIPLIER) >> self._shift).astype(np.int64)
+
+    def _insert(self, vocabulary: np.ndarray) -> None:
+        """Place every code at its slot or the first free one after it, all codes at once: of the
+        codes wanting one free slot the first takes it, the others try the next slot."""
+        todo = np.arange(len(vocabulary))
+        slot = self._slots(vocabulary)
+        while len(todo):
+            free = self._values[slot] == _EMPTY
+            winners, first = np.unique(slot[free], return_index=True)
+            taken = todo[free][first]
+            self._keys[winners] = vocabulary[taken]
+            self._values[winners] = taken
+            placed = np.zeros(len(todo), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            todo, slot = todo[~placed], (slot[~placed] + 1) & self._mask
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """Column of each code, -1 for codes not in the vocabulary."""
+        codes = np.asarray(codes, dtype=np.uint64)
+        slot = self._slots(codes)
+        value = self._values[slot]
+        occupied = value != _EMPTY
+        hit = occupied & (self._keys[slot] == codes)
+        out = np.where(hit, value, _EMPTY)
+        # Probe on only for codes whose slot holds another code: a free slot ends the search.
+        todo = np.flatnonzero(occupied & ~hit)
+        slot = (slot[todo] + 1) & self._mask
+        while len(todo):
+            value = self._values[slot]
+            occupied = value != _EMPTY
+            hit = occupied & (self._keys[slot] == codes[todo])
+            out[todo[hit]] = value[hit]
+            going = occupied & ~hit
+            todo, slot = todo[going], (slot[going] + 1) & self._mask
+        return out
