@@ -2,12 +2,14 @@
 against worker processes, Dask LocalCluster(2) against -j 2, and peak memory per worker.
 
 Usage: python benchmarks/batch.py [--ynat ../shared/data/ynat/train.csv] [--headlines 36547]
-                                  [--megabytes 20] [--rounds 6]
+                                  [--megabytes 20] [--rounds 24]
 
 Two corpora: the YNAT headlines, and the five seed articles replicated to at least --megabytes MB.
 This machine is shared and noisy, so every ratio comes from one process that alternates the two
-things it compares over --rounds slices of the corpus (A, B, A, B, ...) and sums their times:
-slow spells hit both sides alike. Prints figures; never passes or fails.
+things it compares over --rounds slices of the corpus (A B, B A, ...). It prints each ratio over
+the whole corpus and the median (with quartiles) of the per-slice ratios: a slow spell of the
+machine, seconds long, skews the slice it falls in, not the median. Prints figures; never passes
+or fails.
 """
 from __future__ import annotations
 
@@ -22,10 +24,12 @@ import itertools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,23 +46,34 @@ def write_jsonl(path: Path, texts: list[str]) -> None:
             fh.write(json.dumps({"id": f"d{i}", "text": text}, ensure_ascii=False) + "\n")
 
 
-def alternate(slices: list[Path], a: Callable[[Path], None], b: Callable[[Path], None]) -> tuple[float, float]:
-    """Seconds of ``a`` and of ``b`` over all slices, run alternately."""
-    spent = [0.0, 0.0]
+def alternate(slices: list[Path], a: Callable[[Path], None], b: Callable[[Path], None]) -> list[tuple[float, float]]:
+    """Seconds of ``a`` and of ``b`` on each slice, run alternately (A B, B A, A B, ...)."""
+    spent = []
     for i, part in enumerate(slices):
-        order = (0, 1) if i % 2 == 0 else (1, 0)
-        for side in order:
+        pair = [0.0, 0.0]
+        for side in ((0, 1) if i % 2 == 0 else (1, 0)):
             start = time.perf_counter()
             (a, b)[side](part)
-            spent[side] += time.perf_counter() - start
-    return spent[0], spent[1]
+            pair[side] = time.perf_counter() - start
+        spent.append((pair[0], pair[1]))
+    return spent
+
+
+def rates(n_docs: int, pairs: list[tuple[float, float]], a: str, b: str) -> dict[str, Any]:
+    """Throughput of both sides over the whole corpus, and the ratio a/b on each slice (the same
+    documents, seconds apart) for its median: a slow spell of the machine skews one slice, not the
+    median of many."""
+    return {
+        a: n_docs / sum(p[0] for p in pairs),
+        b: n_docs / sum(p[1] for p in pairs),
+        "per_slice": [tb / ta for ta, tb in pairs],
+    }
 
 
 # -- one comparison per process ------------------------------------------------------------------
-def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:
+def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
     from classifier import distributed
-    from classifier.batch import tag_to_output, worker_pool
-    from classifier.features import Analysed
+    from classifier.batch import TagOptions, tag_to_output, worker_pool
     from classifier.inputs import iter_records
     from classifier.registry import ModelRegistry
     from classifier.tokenize import get_kiwi
@@ -70,9 +85,10 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:
     def texts(part: Path) -> list[str]:
         return [json.loads(line)["text"] for line in part.open(encoding="utf-8")]
 
-    def pipeline(pool: ProcessPoolExecutor | None = None, jobs: int = 1) -> Callable[[Path], None]:
+    def pipeline(pool: ProcessPoolExecutor | None = None, jobs: int = 1, threads: int = 0) -> Callable[[Path], None]:
         def run(part: Path) -> None:  # `ktag tag -j N -o FILE`: read, tag, serialise, write
-            tag_to_output(tagger, version, iter_records([str(part)]), Path(os.devnull), jobs=jobs, pool=pool)
+            options = TagOptions(threads=threads)
+            tag_to_output(tagger, version, iter_records([str(part)]), Path(os.devnull), options=options, jobs=jobs, pool=pool)
 
         return run
 
@@ -82,7 +98,7 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:
             fh.writelines(itertools.islice(slices[0].open(encoding="utf-8"), 64))
         run(head)
 
-    out: dict[str, float] = {"documents": n_docs}
+    out: dict[str, Any] = {"documents": n_docs}
     if kind == "pipeline-vs-bare":
         kiwi, _ = get_kiwi((), 0)  # the Kiwi the -j 1 pipeline uses
 
@@ -91,35 +107,22 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:
                 kiwi.tokenize(text)
 
         warm(pipeline())
-        a, b = alternate(slices, pipeline(), bare)
-        out.update(pipeline=n_docs / a, bare=n_docs / b, peak_rss_mb=peak_rss_mb())
+        out.update(rates(n_docs, alternate(slices, pipeline(), bare), "pipeline", "bare"), peak_rss_mb=peak_rss_mb())
     elif kind == "j2-vs-j1":
         with worker_pool(tagger, 2) as pool:
             two, one = pipeline(pool, 2), pipeline()
             warm(two)
             warm(one)
-            a, b = alternate(slices, two, one)
-            out.update(j2=n_docs / a, j1=n_docs / b)
+            out.update(rates(n_docs, alternate(slices, two, one), "j2", "j1"))
         out["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     elif kind == "threads-vs-processes":
-
-        def threads(part: Path) -> None:  # Kiwi's own 2-thread pool in this process
-            batch: list[Analysed] = []
-            items = texts(part)
-            with open(os.devnull, "w", encoding="utf-8") as sink:
-                for i, morphemes in enumerate(tagger.analyzer.iter_analyze(iter(items), threads=2)):
-                    batch.append(Analysed(items[i], morphemes))
-                    if len(batch) == 256 or i == len(items) - 1:
-                        for result in tagger.tag_analysed(batch):
-                            sink.write(json.dumps(result.scores) + "\n")
-                        batch.clear()
-
+        threads = pipeline(threads=2)  # the same -j 1 pipeline with Kiwi's own 2-thread pool
+        get_kiwi((), 2)
         with worker_pool(tagger, 2) as pool:
             processes = pipeline(pool, 2)
             warm(processes)
             warm(threads)
-            a, b = alternate(slices, threads, processes)
-            out.update(threads=n_docs / a, processes=n_docs / b)
+            out.update(rates(n_docs, alternate(slices, threads, processes), "threads", "processes"))
     elif kind == "dask-vs-j2":
         with distributed.connect("local", workers=2) as client, worker_pool(tagger, 2) as pool:
             client.run(_warm_dask, str(registry.root / version))
@@ -129,8 +132,7 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:
                 distributed.run(client, registry.root / version, version, iter_records([str(part)]), outdir)
 
             warm(pipeline(pool, 2))
-            a, b = alternate(slices, dask, pipeline(pool, 2))
-            out.update(dask=n_docs / a, j2=n_docs / b)
+            out.update(rates(n_docs, alternate(slices, dask, pipeline(pool, 2)), "dask", "j2"))
             out["dask_worker_peak_rss_mb"] = max(client.run(peak_rss_mb).values())
     else:
         raise SystemExit(f"unknown comparison {kind}")
@@ -190,7 +192,7 @@ def main() -> None:
     parser.add_argument("--ynat", type=Path, default=DEFAULT_YNAT)
     parser.add_argument("--headlines", type=int, default=36_547)
     parser.add_argument("--megabytes", type=float, default=20.0)
-    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=24)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("slices", nargs="*", type=Path, help=argparse.SUPPRESS)
@@ -203,17 +205,23 @@ def main() -> None:
         for name, slices, model in prepare(Path(tmp), args.ynat, args.headlines, args.megabytes, args.rounds):
             print(f"\n== {name}, {args.rounds} alternating rounds per comparison")
             r = run_child("pipeline-vs-bare", slices, model)
-            print(f"-j 1 pipeline {r['pipeline']:,.1f} docs/s, bare Kiwi.tokenize {r['bare']:,.1f} docs/s: "
-                  f"ratio {r['pipeline'] / r['bare']:.3f} (target >= 0.9); peak RSS {r['peak_rss_mb']:.0f} MB")
+            print(f"-j 1 pipeline / bare Kiwi.tokenize: {ratio(r, 'pipeline', 'bare', 0.9)}; peak RSS {r['peak_rss_mb']:.0f} MB")
             r = run_child("j2-vs-j1", slices, model)
-            print(f"-j 2 {r['j2']:,.1f} docs/s, -j 1 {r['j1']:,.1f} docs/s: speed-up {r['j2'] / r['j1']:.3f} (target >= 1.8); "
-                  f"peak RSS per worker process {r['worker_peak_rss_mb']:.0f} MB")
+            print(f"-j 2 / -j 1: {ratio(r, 'j2', 'j1', 1.8)}; peak RSS per worker process {r['worker_peak_rss_mb']:.0f} MB")
             r = run_child("threads-vs-processes", slices, model)
-            print(f"Kiwi's 2-thread pool {r['threads']:,.1f} docs/s, 2 worker processes {r['processes']:,.1f} docs/s: "
-                  f"ratio {r['threads'] / r['processes']:.3f}")
+            print(f"Kiwi's 2-thread pool / 2 worker processes: {ratio(r, 'threads', 'processes')}")
             r = run_child("dask-vs-j2", slices, model)
-            print(f"Dask LocalCluster(2) {r['dask']:,.1f} docs/s, -j 2 {r['j2']:,.1f} docs/s: ratio {r['dask'] / r['j2']:.3f} "
-                  f"(target >= 0.85); peak RSS per Dask worker {r['dask_worker_peak_rss_mb']:.0f} MB")
+            print(f"Dask LocalCluster(2) / -j 2: {ratio(r, 'dask', 'j2', 0.85)}; peak RSS per Dask worker {r['dask_worker_peak_rss_mb']:.0f} MB")
+
+
+def ratio(r: dict[str, Any], a: str, b: str, target: float | None = None) -> str:
+    """``a``/``b``: over the whole corpus, and the median and quartiles of the per-slice ratios."""
+    q1, median, q3 = statistics.quantiles(r["per_slice"], n=4) if len(r["per_slice"]) > 1 else [r["per_slice"][0]] * 3
+    goal = f" (target >= {target})" if target else ""
+    return (
+        f"{r[a]:,.1f} / {r[b]:,.1f} docs/s = {r[a] / r[b]:.3f} over the corpus; "
+        f"median of {len(r['per_slice'])} slices {median:.3f} (quartiles {q1:.3f}-{q3:.3f}){goal}"
+    )
 
 
 if __name__ == "__main__":
