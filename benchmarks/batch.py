@@ -2,14 +2,17 @@
 against worker processes, Dask LocalCluster(2) against -j 2, and peak memory per worker.
 
 Usage: python benchmarks/batch.py [--ynat ../shared/data/ynat/train.csv] [--headlines 36547]
-                                  [--megabytes 20] [--rounds 24]
+                                  [--megabytes 20] [--rounds 24] [--parallel-rounds 6]
+                                  [--corpus all|headlines|articles]
 
 Two corpora: the YNAT headlines, and the five seed articles replicated to at least --megabytes MB.
 This machine is shared and noisy, so every ratio comes from one process that alternates the two
-things it compares over --rounds slices of the corpus (A B, B A, ...). It prints each ratio over
-the whole corpus and the median (with quartiles) of the per-slice ratios: a slow spell of the
-machine, seconds long, skews the slice it falls in, not the median. Prints figures; never passes
-or fails.
+things it compares over slices of the corpus (A B, B A, ...). It prints each ratio over the
+whole corpus and the median (with quartiles) of the per-slice ratios: a slow spell of the machine,
+seconds long, skews the slice it falls in, not the median. Each slice is one `ktag tag` run, and a
+parallel run pays a fixed cost to fill and drain its workers, so the parallel comparisons use
+fewer, bigger slices (--parallel-rounds) than the -j 1 pipeline against bare Kiwi (--rounds).
+Prints figures; never passes or fails.
 """
 from __future__ import annotations
 
@@ -159,32 +162,42 @@ def run_child(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float
 
 
 # -- orchestration -------------------------------------------------------------------------------
-def prepare(work: Path, ynat: Path, headlines: int, megabytes: float, rounds: int) -> list[tuple[str, list[Path], Path]]:
+def prepare(
+    work: Path, ynat: Path, headlines: int, megabytes: float, rounds: int, parallel_rounds: int, corpus: str
+) -> list[tuple[str, list[Path], list[Path], Path]]:
+    """Per corpus: its name, ``rounds`` slice files, the same documents in ``parallel_rounds``
+    bigger files (for the parallel comparisons), and its model."""
     from classifier.data import read_labelled
     from classifier.registry import ModelRegistry
     from classifier.training import Dataset, load_dataset, train
 
-    ynat_data = load_dataset([ynat], exclusive=True)
-    docs = ynat_data.documents[:headlines]
-    train(Dataset(docs, ynat_data.taxonomy), ModelRegistry(work / "ynat-model"), folds=1)
-    train(load_dataset([ROOT / "labels"]), ModelRegistry(work / "default-model"), folds=1)
-    seeds = [d.text for d in read_labelled([ROOT / "labels"])]
-    articles: list[str] = []
-    while sum(len(t.encode("utf-8")) for t in articles) < megabytes * 1e6:
-        articles.append(seeds[len(articles) % len(seeds)])
-    corpora = []
-    for name, texts, model in (
-        (f"YNAT headlines: {len(docs)}", [d.text for d in docs], work / "ynat-model"),
-        (f"seed articles x{len(articles)} ({sum(len(t.encode()) for t in articles) / 1e6:.1f} MB)", articles, work / "default-model"),
-    ):
-        size = -(-len(texts) // rounds)
-        slices = []
-        for i in range(rounds):
-            part = work / f"{model.name}-{i}.jsonl"
-            write_jsonl(part, texts[i * size : (i + 1) * size])
-            slices.append(part)
-        corpora.append((name, slices, model))
-    return corpora
+    corpora: list[tuple[str, list[str], Path]] = []
+    if corpus in ("all", "headlines"):
+        ynat_data = load_dataset([ynat], exclusive=True)
+        docs = ynat_data.documents[:headlines]
+        train(Dataset(docs, ynat_data.taxonomy), ModelRegistry(work / "ynat-model"), folds=1)
+        corpora.append((f"YNAT headlines: {len(docs)}", [d.text for d in docs], work / "ynat-model"))
+    if corpus in ("all", "articles"):
+        train(load_dataset([ROOT / "labels"]), ModelRegistry(work / "default-model"), folds=1)
+        seeds = [d.text for d in read_labelled([ROOT / "labels"])]
+        articles: list[str] = []
+        while sum(len(t.encode("utf-8")) for t in articles) < megabytes * 1e6:
+            articles.append(seeds[len(articles) % len(seeds)])
+        size_mb = sum(len(t.encode()) for t in articles) / 1e6
+        corpora.append((f"seed articles x{len(articles)} ({size_mb:.1f} MB)", articles, work / "default-model"))
+    return [
+        (name, split(work, f"{model.name}-s", texts, rounds), split(work, f"{model.name}-p", texts, parallel_rounds), model)
+        for name, texts, model in corpora
+    ]
+
+
+def split(work: Path, stem: str, texts: list[str], parts: int) -> list[Path]:
+    size = -(-len(texts) // parts)
+    out = []
+    for i in range(parts):
+        out.append(work / f"{stem}{i}.jsonl")
+        write_jsonl(out[-1], texts[i * size : (i + 1) * size])
+    return out
 
 
 def main() -> None:
@@ -192,7 +205,9 @@ def main() -> None:
     parser.add_argument("--ynat", type=Path, default=DEFAULT_YNAT)
     parser.add_argument("--headlines", type=int, default=36_547)
     parser.add_argument("--megabytes", type=float, default=20.0)
-    parser.add_argument("--rounds", type=int, default=24)
+    parser.add_argument("--rounds", type=int, default=24, help="slices for the -j 1 pipeline against bare Kiwi")
+    parser.add_argument("--parallel-rounds", type=int, default=6, help="slices for the parallel comparisons")
+    parser.add_argument("--corpus", choices=("all", "headlines", "articles"), default="all")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--model", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("slices", nargs="*", type=Path, help=argparse.SUPPRESS)
@@ -202,15 +217,16 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory(prefix="ktag-batch-") as tmp:
-        for name, slices, model in prepare(Path(tmp), args.ynat, args.headlines, args.megabytes, args.rounds):
-            print(f"\n== {name}, {args.rounds} alternating rounds per comparison")
+        corpora = prepare(Path(tmp), args.ynat, args.headlines, args.megabytes, args.rounds, args.parallel_rounds, args.corpus)
+        for name, slices, runs, model in corpora:
+            print(f"\n== {name}: {len(slices)} alternating slices for -j 1 against bare Kiwi, {len(runs)} for the parallel comparisons")
             r = run_child("pipeline-vs-bare", slices, model)
             print(f"-j 1 pipeline / bare Kiwi.tokenize: {ratio(r, 'pipeline', 'bare', 0.9)}; peak RSS {r['peak_rss_mb']:.0f} MB")
-            r = run_child("j2-vs-j1", slices, model)
+            r = run_child("j2-vs-j1", runs, model)
             print(f"-j 2 / -j 1: {ratio(r, 'j2', 'j1', 1.8)}; peak RSS per worker process {r['worker_peak_rss_mb']:.0f} MB")
-            r = run_child("threads-vs-processes", slices, model)
+            r = run_child("threads-vs-processes", runs, model)
             print(f"Kiwi's 2-thread pool / 2 worker processes: {ratio(r, 'threads', 'processes')}")
-            r = run_child("dask-vs-j2", slices, model)
+            r = run_child("dask-vs-j2", runs, model)
             print(f"Dask LocalCluster(2) / -j 2: {ratio(r, 'dask', 'j2', 0.85)}; peak RSS per Dask worker {r['dask_worker_peak_rss_mb']:.0f} MB")
 
 

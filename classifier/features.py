@@ -69,8 +69,7 @@ class _NgramIndex:
             codes.append(code)
             columns.append(column)
         self.usable = len(self.ids) < (1 << _ID_BITS)
-        order = np.asarray(columns, dtype=np.int64)
-        self.columns = order
+        self.columns = np.asarray(columns, dtype=np.int64)
         self.table = CodeTable(np.asarray(codes, dtype=np.uint64)) if self.usable else None
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
@@ -100,8 +99,8 @@ class MorphemeTfidf(TfidfVectorizer):
         n-grams), or None where it cannot serve (n-grams longer than it packs, or too many ids)."""
         cached = getattr(self, "_index_cache", None)
         if cached is None or cached[0] is not self.vocabulary_:
-            index = _NgramIndex(self.vocabulary_)
-            cached = self._index_cache = (self.vocabulary_, index if index.usable and self.ngram_range[1] <= _MAX_PACKED else None)
+            index = _NgramIndex(self.vocabulary_) if self.ngram_range[1] <= _MAX_PACKED else None
+            cached = self._index_cache = (self.vocabulary_, index if index is not None and index.usable else None)
         return cached[1]
 
     def __getstate__(self) -> dict[str, Any]:
