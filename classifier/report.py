@@ -112,9 +112,7 @@ def plot_scores(plt: Any, ev: Evaluation, path: Path) -> None:
     ax.set_ylim(0, 1.08)
     ax.set_title("태그별 정밀도·재현율·F1 (precision, recall, F1 per tag)")
     ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def plot_pr_curves(plt: Any, ev: Evaluation, path: Path) -> None:
@@ -132,9 +130,7 @@ def plot_pr_curves(plt: Any, ev: Evaluation, path: Path) -> None:
                     textcoords="offset points", xytext=(-60, -16), fontsize=8, color="crimson")
         ax.set(xlim=(0, 1.02), ylim=(0, 1.05), xlabel="recall", ylabel="precision", title=_label(ev, tag))
     fig.suptitle("정밀도-재현율 곡선, 기준점 표시 (precision-recall curves, thresholds marked)")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def plot_learning_curve(plt: Any, ev: Evaluation, path: Path) -> None:
@@ -146,9 +142,7 @@ def plot_learning_curve(plt: Any, ev: Evaluation, path: Path) -> None:
     ax.set(xlabel="학습 문서 수 (training documents)", ylabel="macro-F1", title="학습 곡선 (learning curve)")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def plot_reliability(plt: Any, ev: Evaluation, path: Path) -> None:
@@ -161,9 +155,7 @@ def plot_reliability(plt: Any, ev: Evaluation, path: Path) -> None:
         ece = ev.report.get("calibration", {}).get(tag, {}).get("ece", float("nan"))
         ax.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="score", ylabel="observed share", title=f"{_label(ev, tag)}  ECE {ece:.3f}")
     fig.suptitle("신뢰도 도표: 점수 대 실제 비율 (reliability: score against observed share)")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def plot_confusion(plt: Any, ev: Evaluation, path: Path) -> None:
@@ -176,9 +168,7 @@ def plot_confusion(plt: Any, ev: Evaluation, path: Path) -> None:
     for (i, j), value in np.ndenumerate(matrix):
         ax.text(j, i, str(value), ha="center", va="center", fontsize=8, color="white" if value > matrix.max() / 2 else "black")
     ax.set(xlabel="예측 (predicted)", ylabel="정답 (true)", title="혼동 행렬 (confusion matrix)")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def write_report(ev: Evaluation, directory: str | Path) -> Path:
@@ -233,3 +223,10 @@ those of the model trained on all the labelled documents. {settings}</small></p>
 {figures}
 </body></html>
 """
+
+
+def _save(plt: Any, fig: Any, path: Path) -> None:
+    """Lay out, write and close one figure (pyplot keeps every open figure alive otherwise)."""
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
