@@ -2,10 +2,10 @@
 
 ``jobs=1`` tags in this process. ``jobs=N`` runs N worker processes, each with its own
 single-threaded Kiwi and a copy of the tagger, fed chunks in order with a bounded number in flight.
-Measured here (benchmarks/batch.py, 2 cores, alternating rounds in one run) it is as fast as Kiwi's
-own thread pool in one process or a little faster (pool / processes: 0.99 on headlines, 0.98 on
-articles) and it also parallelises the vectorising and scoring, which a pool leaves on one
-GIL-bound thread; it costs one Kiwi per worker (~650 MB each).
+Measured here (benchmarks/batch.py, 2 cores, alternating slices in one run) it is faster than
+Kiwi's own thread pool in one process on headlines and as fast on articles (pool / processes: 0.89
+on headlines, 1.01 on articles), as it also parallelises the vectorising and scoring, which a pool
+leaves on one GIL-bound thread; it costs one Kiwi per worker (~650 MB each).
 """
 from __future__ import annotations
 
@@ -29,13 +29,13 @@ from .inputs import InputDocument, Record
 from .tagger import TagResult, Tagger
 
 ON_ERROR = ("stop", "skip")
-# A task sent to a worker process: at most 256 documents and ~20 news articles (~0.5 s of Kiwi),
-# small enough that the workers finish a run together.
-TASK_SIZE, CHUNK_CHARS = 256, 50_000
-# A batch tagged in this process (-j 1): up to 1,024 headlines, or ~45 articles of 6 KB. Measured
-# after Kiwi on YNAT: 1,024 headlines cost ~30% less per document than 256 (the model's vocabularies
-# and weights are cold after Kiwi; a bigger batch shares each miss); articles were fastest at ~100k
-# characters (20% less than 30k or than 400k, where the batch's arrays outgrow the caches).
+# One batch: up to 1,024 headlines, or ~100,000 characters of articles (~140 seed articles), tagged
+# in this process (-j 1) or sent as one task to a worker (-j N). Measured after Kiwi on YNAT: 1,024
+# headlines cost ~30% less per document than 256 (the model's vocabularies and weights are cold
+# after Kiwi; a bigger batch shares each miss); articles were fastest at ~100k characters (20% less
+# than 30k or than 400k, where the batch's arrays outgrow the caches). Each task also costs the
+# process pool a fixed amount: on headlines, against -j 1 in the same run, -j 2 ran 1.54x with tasks
+# of 64 documents, 1.72x with 256 and 1.83x with 512; in another run 1.82x with 512 and 1.85x with 1,024.
 BATCH_SIZE, BATCH_CHARS = 1024, 100_000
 WARM_TEXT = "광주광역시는 인공지능 산업 육성을 위해 데이터센터를 짓고 돌봄 로봇 보급을 늘린다고 밝혔다."
 
@@ -45,7 +45,7 @@ class TagOptions:
     threshold: float | None = None
     top_k: int | None = None
     explain: bool = False
-    batch_size: int | None = None  # documents per batch; None: BATCH_SIZE here, TASK_SIZE per task
+    batch_size: int | None = None  # documents per batch (and per task of -j N); None: BATCH_SIZE
     clean: bool | None = None  # None: the model's own setting
     threads: int = 0  # Kiwi pool threads for tagging in this process (0: Kiwi runs in this thread)
 
@@ -254,7 +254,7 @@ def _in_processes(
         summary.documents += len(docs)
         yield from zip(docs, results)
 
-    for chunk in _chunks(texts, options.batch_size or TASK_SIZE, CHUNK_CHARS):
+    for chunk in _chunks(texts, options.batch_size or BATCH_SIZE, BATCH_CHARS):
         docs = [pending.popleft() for _ in chunk]
         in_flight.append((docs, pool.submit(_tag_in_worker, chunk, options)))
         if len(in_flight) >= 2 * jobs:

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from . import __version__
 from . import distributed
-from .batch import TagOptions, tag_to_output
+from .batch import BATCH_SIZE, TagOptions, tag_to_output
 from .evaluate import cross_validate, format_report, holdout
 from .exceptions import KtagError
 from .active import suggest
@@ -106,10 +106,10 @@ def train_cmd(
 @click.option("--resume", is_flag=True, help="Skip ids already in the output file and append to it.")
 @click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True, help="On a bad record: stop, or report it and go on.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Documents vectorised and scored together, at most [default: 1024 in this process, 256 per task of -j N].")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Documents vectorised and scored together (one task of -j N), at most [default: 1024].")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Tag here, or on a Dask cluster.")
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786), or 'local' for a cluster on this machine.")
-@click.option("--partition-size", type=click.IntRange(min=1), default=1000, show_default=True, help="Documents per Dask task.")
+@click.option("--partition-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True, help="Documents per Dask task.")
 @click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels to train the default model from when there is none.")
 @no_clean_option
 @models_option

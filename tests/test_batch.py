@@ -191,7 +191,7 @@ def test_jsonl_line_is_one_line_of_the_same_json():
     assert json.loads(line) == rec
 
 
-def test_default_batches_are_big_in_process_and_small_per_worker_task(monkeypatch, mini_tagger):
+def test_a_worker_task_is_one_batch_of_the_default_or_given_size(monkeypatch, mini_tagger):
     from classifier import batch
 
     sizes: list[int] = []
@@ -212,4 +212,6 @@ def test_default_batches_are_big_in_process_and_small_per_worker_task(monkeypatc
 
     monkeypatch.setattr(batch, "_worker", mini_tagger)
     assert len(list(tag_records(mini_tagger, docs(3), jobs=2, pool=InlinePool()))) == 3
-    assert sizes[-1] == batch.TASK_SIZE
+    assert sizes[-1] == batch.BATCH_SIZE  # a task of -j N is one batch
+    assert len(list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=7), jobs=2, pool=InlinePool()))) == 3
+    assert sizes[-1] == 7
