@@ -1,5 +1,6 @@
-"""Batch-tagging benchmark: the pipeline against bare Kiwi, -j 2 against -j 1, Kiwi's thread pool
-against worker processes, Dask LocalCluster(2) against -j 2, and peak memory per worker.
+"""Batch-tagging benchmark: the pipeline against bare Kiwi, -j 2 against -j 1 (beside bare Kiwi in
+2 spawned processes against 1: how this shared machine scaled two processes at the time), Kiwi's thread pool against worker
+processes, Dask LocalCluster(2) against -j 2, and peak memory per worker.
 
 Usage: python benchmarks/batch.py [--ynat ../shared/data/ynat/train.csv] [--headlines 36547]
                                   [--megabytes 20] [--rounds 24] [--parallel-rounds 6]
@@ -25,6 +26,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import argparse  # noqa: E402
 import itertools  # noqa: E402
 import json  # noqa: E402
+import multiprocessing  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
@@ -43,34 +45,51 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def peak_rss_of(pid: int) -> float:
+    """Peak resident MB of a running process (Linux: VmHWM)."""
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+
+
 def write_jsonl(path: Path, texts: list[str]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for i, text in enumerate(texts):
             fh.write(json.dumps({"id": f"d{i}", "text": text}, ensure_ascii=False) + "\n")
 
 
-def alternate(slices: list[Path], a: Callable[[Path], None], b: Callable[[Path], None]) -> list[tuple[float, float]]:
-    """Seconds of ``a`` and of ``b`` on each slice, run alternately (A B, B A, A B, ...)."""
+def alternate(slices: list[Path], *sides: Callable[[Path], None]) -> list[tuple[float, ...]]:
+    """Seconds of each side on each slice, run alternately (A B, B A, A B, ...; with more sides
+    the order is reversed on every other slice too)."""
     spent = []
     for i, part in enumerate(slices):
-        pair = [0.0, 0.0]
-        for side in ((0, 1) if i % 2 == 0 else (1, 0)):
+        seconds = [0.0] * len(sides)
+        order = range(len(sides)) if i % 2 == 0 else reversed(range(len(sides)))
+        for side in order:
             start = time.perf_counter()
-            (a, b)[side](part)
-            pair[side] = time.perf_counter() - start
-        spent.append((pair[0], pair[1]))
+            sides[side](part)
+            seconds[side] = time.perf_counter() - start
+        spent.append(tuple(seconds))
     return spent
 
 
-def rates(n_docs: int, pairs: list[tuple[float, float]], a: str, b: str) -> dict[str, Any]:
+def rates(n_docs: int, pairs: list[tuple[float, ...]], a: str, b: str, key: str = "per_slice") -> dict[str, Any]:
     """Throughput of both sides over the whole corpus, and the ratio a/b on each slice (the same
     documents, seconds apart) for its median: a slow spell of the machine skews one slice, not the
     median of many."""
     return {
         a: n_docs / sum(p[0] for p in pairs),
         b: n_docs / sum(p[1] for p in pairs),
-        "per_slice": [tb / ta for ta, tb in pairs],
+        key: [p[1] / p[0] for p in pairs],
     }
+
+
+def _bare_tokenize(texts: list[str]) -> None:
+    """Bare Kiwi in a spawned worker process (its own Kiwi, nothing else)."""
+    from classifier.tokenize import get_kiwi
+
+    kiwi, _ = get_kiwi((), 0)
+    for text in texts:
+        kiwi.tokenize(text)
 
 
 # -- one comparison per process ------------------------------------------------------------------
@@ -112,12 +131,30 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
         warm(pipeline())
         out.update(rates(n_docs, alternate(slices, pipeline(), bare), "pipeline", "bare"), peak_rss_mb=peak_rss_mb())
     elif kind == "j2-vs-j1":
-        with worker_pool(tagger, 2) as pool:
+        # Bare Kiwi in 2 spawned processes against 1, in the same alternation: how far this shared
+        # machine let two processes scale at the time. Not a ceiling for -j 2, whose forked workers
+        # share one copy of Kiwi and the model and so compete less for the shared cache.
+        kiwi, _ = get_kiwi((), 0)
+        context = multiprocessing.get_context("spawn")
+        with worker_pool(tagger, 2) as pool, ProcessPoolExecutor(2, mp_context=context) as bare_pool:
+
+            def bare_two(part: Path) -> None:
+                docs = texts(part)
+                halves = [bare_pool.submit(_bare_tokenize, docs[k::2]) for k in (0, 1)]
+                for half in halves:
+                    half.result()
+
+            def bare_one(part: Path) -> None:
+                for text in texts(part):
+                    kiwi.tokenize(text)
+
             two, one = pipeline(pool, 2), pipeline()
-            warm(two)
-            warm(one)
-            out.update(rates(n_docs, alternate(slices, two, one), "j2", "j1"))
-        out["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            for run in (two, one, bare_two, bare_one):
+                warm(run)
+            spent = alternate(slices, two, one, bare_two, bare_one)
+            out.update(rates(n_docs, [t[:2] for t in spent], "j2", "j1"))
+            out.update(rates(n_docs, [t[2:] for t in spent], "bare2", "bare1", key="bare_per_slice"))
+            out["worker_peak_rss_mb"] = max(peak_rss_of(pid) for pid in pool._processes)
     elif kind == "threads-vs-processes":
         threads = pipeline(threads=2)  # the same -j 1 pipeline with Kiwi's own 2-thread pool
         get_kiwi((), 2)
@@ -224,19 +261,21 @@ def main() -> None:
             print(f"-j 1 pipeline / bare Kiwi.tokenize: {ratio(r, 'pipeline', 'bare', 0.9)}; peak RSS {r['peak_rss_mb']:.0f} MB")
             r = run_child("j2-vs-j1", runs, model)
             print(f"-j 2 / -j 1: {ratio(r, 'j2', 'j1', 1.8)}; peak RSS per worker process {r['worker_peak_rss_mb']:.0f} MB")
+            print(f"  bare Kiwi in 2 spawned processes / 1, same slices: {ratio(r, 'bare2', 'bare1', key='bare_per_slice')}")
+            print(f"  -j 2 / -j 1 over bare 2 / 1: {(r['j2'] / r['j1']) / (r['bare2'] / r['bare1']):.3f} over the corpus")
             r = run_child("threads-vs-processes", runs, model)
             print(f"Kiwi's 2-thread pool / 2 worker processes: {ratio(r, 'threads', 'processes')}")
             r = run_child("dask-vs-j2", runs, model)
             print(f"Dask LocalCluster(2) / -j 2: {ratio(r, 'dask', 'j2', 0.85)}; peak RSS per Dask worker {r['dask_worker_peak_rss_mb']:.0f} MB")
 
 
-def ratio(r: dict[str, Any], a: str, b: str, target: float | None = None) -> str:
+def ratio(r: dict[str, Any], a: str, b: str, target: float | None = None, key: str = "per_slice") -> str:
     """``a``/``b``: over the whole corpus, and the median and quartiles of the per-slice ratios."""
-    q1, median, q3 = statistics.quantiles(r["per_slice"], n=4) if len(r["per_slice"]) > 1 else [r["per_slice"][0]] * 3
+    q1, median, q3 = statistics.quantiles(r[key], n=4) if len(r[key]) > 1 else [r[key][0]] * 3
     goal = f" (target >= {target})" if target else ""
     return (
         f"{r[a]:,.1f} / {r[b]:,.1f} docs/s = {r[a] / r[b]:.3f} over the corpus; "
-        f"median of {len(r['per_slice'])} slices {median:.3f} (quartiles {q1:.3f}-{q3:.3f}){goal}"
+        f"median of {len(r[key])} slices {median:.3f} (quartiles {q1:.3f}-{q3:.3f}){goal}"
     )
 
 

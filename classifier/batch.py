@@ -1,11 +1,13 @@
 """Batch tagging: stream records through Kiwi and the model, in input order, and write results.
 
-``jobs=1`` tags in this process. ``jobs=N`` runs N worker processes, each with its own
-single-threaded Kiwi and a copy of the tagger, fed chunks in order with a bounded number in flight.
+``jobs=1`` tags in this process. ``jobs=N`` runs N worker processes, each running a single-threaded
+Kiwi (on Linux, forked from this process's, shared copy-on-write; see ``worker_pool``), fed chunks
+in order with a bounded number in flight.
 Measured here (benchmarks/batch.py, 2 cores, alternating slices in one run) it is faster than
-Kiwi's own thread pool in one process on headlines and as fast on articles (pool / processes: 0.89
-on headlines, 1.01 on articles), as it also parallelises the vectorising and scoring, which a pool
-leaves on one GIL-bound thread; it costs one Kiwi per worker (~650 MB each).
+Kiwi's own thread pool in one process on headlines and as fast on articles (pool / processes,
+three runs: 0.89-0.98 on headlines, 1.01-1.03 on articles), as it also parallelises the
+vectorising and scoring, which a pool leaves on one GIL-bound thread. With forked workers, -j 2
+holds ~670 MB in all (PSS, benchmarks/memory.py) instead of ~1,400 MB.
 """
 from __future__ import annotations
 
@@ -211,9 +213,20 @@ def _tag_in_worker(texts: list[str], options: TagOptions) -> list[TagResult]:
 
 
 def worker_pool(tagger: Tagger, jobs: int) -> ProcessPoolExecutor:
-    """``jobs`` spawned processes holding a copy of ``tagger`` (never forked: a parent's Kiwi
-    threads do not survive fork), all started and their Kiwi warmed before it is returned."""
-    context = multiprocessing.get_context("spawn")
+    """``jobs`` worker processes holding ``tagger``, all started and warm before it is returned.
+
+    On Linux they are forked after this process has built and warmed the single-threaded Kiwi
+    (``num_workers=0``, which survives fork; a pooled Kiwi's threads would not) and the model's
+    lookup tables, so the workers share that memory copy-on-write instead of each loading its own
+    copy: measured on headlines, against -j 1 in one run, -j 2 ran 2.08x forked and 1.91x with
+    spawned workers (two copies of the model and of Kiwi compete for the shared cache). Elsewhere
+    they are spawned and build their own."""
+    if sys.platform == "linux":
+        tag_chunk(tagger, [WARM_TEXT], TagOptions())  # threads=0: the Kiwi the workers use
+        freeze_heap()
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(tagger,))
     warm = [pool.submit(_tag_in_worker, [WARM_TEXT], TagOptions()) for _ in range(jobs)]
     for future in warm:

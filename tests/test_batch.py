@@ -7,6 +7,7 @@ import pty
 import struct
 import termios
 import subprocess
+import sys
 
 import pytest
 
@@ -23,6 +24,24 @@ def test_parallel_output_equals_serial_in_input_order(mini_tagger):
     parallel = [(d.id, r.scores) for d, r in tag_records(mini_tagger, items, options=TagOptions(batch_size=32), jobs=2)]
     assert [i for i, _ in serial] == [d.id for d in items]
     assert parallel == serial
+
+
+def _kiwi_builders() -> set[int]:
+    """In a worker: the processes that built its single-threaded Kiwis."""
+    from classifier import tokenize
+
+    return {pid for (_, threads), (pid, _, _) in tokenize._kiwis.items() if threads == 0}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_forked_workers_use_the_kiwi_this_process_built(mini_tagger):
+    from classifier.batch import worker_pool
+
+    with worker_pool(mini_tagger, 2) as pool:
+        builders = [pool.submit(_kiwi_builders).result() for _ in range(6)]
+        workers = {pool.submit(os.getpid).result() for _ in range(6)}
+    assert all(b == {os.getpid()} for b in builders)  # shared copy-on-write, none built its own
+    assert os.getpid() not in workers
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
