@@ -219,8 +219,8 @@ def worker_pool(tagger: Tagger, jobs: int) -> ProcessPoolExecutor:
     (``num_workers=0``, which survives fork; a pooled Kiwi's threads would not) and the model's
     lookup tables, so the workers share that memory copy-on-write instead of each loading its own
     copy: measured on headlines, against -j 1 in one run, -j 2 ran 2.08x forked and 1.91x with
-    spawned workers (two copies of the model and of Kiwi compete for the shared cache). Elsewhere
-    they are spawned and build their own."""
+    spawned workers (presumably as two copies of the model and of Kiwi compete for the shared
+    cache; not measured directly). Elsewhere they are spawned and build their own."""
     if sys.platform == "linux":
         tag_chunk(tagger, [WARM_TEXT], TagOptions())  # threads=0: the Kiwi the workers use
         freeze_heap()
