@@ -120,21 +120,19 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
             fh.writelines(itertools.islice(slices[0].open(encoding="utf-8"), 64))
         run(head)
 
+    def bare(part: Path) -> None:  # bare Kiwi.tokenize with the Kiwi the -j 1 pipeline uses
+        kiwi, _ = get_kiwi((), 0)
+        for text in texts(part):
+            kiwi.tokenize(text)
+
     out: dict[str, Any] = {"documents": n_docs}
     if kind == "pipeline-vs-bare":
-        kiwi, _ = get_kiwi((), 0)  # the Kiwi the -j 1 pipeline uses
-
-        def bare(part: Path) -> None:
-            for text in texts(part):
-                kiwi.tokenize(text)
-
         warm(pipeline())
         out.update(rates(n_docs, alternate(slices, pipeline(), bare), "pipeline", "bare"), peak_rss_mb=peak_rss_mb())
     elif kind == "j2-vs-j1":
         # Bare Kiwi in 2 spawned processes against 1, in the same alternation: how far this shared
         # machine let two processes scale at the time. Not a ceiling for -j 2, whose forked workers
         # share one copy of Kiwi and the model and so compete less for the shared cache.
-        kiwi, _ = get_kiwi((), 0)
         context = multiprocessing.get_context("spawn")
         with worker_pool(tagger, 2) as pool, ProcessPoolExecutor(2, mp_context=context) as bare_pool:
 
@@ -144,14 +142,10 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
                 for half in halves:
                     half.result()
 
-            def bare_one(part: Path) -> None:
-                for text in texts(part):
-                    kiwi.tokenize(text)
-
             two, one = pipeline(pool, 2), pipeline()
-            for run in (two, one, bare_two, bare_one):
+            for run in (two, one, bare_two, bare):
                 warm(run)
-            spent = alternate(slices, two, one, bare_two, bare_one)
+            spent = alternate(slices, two, one, bare_two, bare)
             out.update(rates(n_docs, [t[:2] for t in spent], "j2", "j1"))
             out.update(rates(n_docs, [t[2:] for t in spent], "bare2", "bare1", key="bare_per_slice"))
             out["worker_peak_rss_mb"] = max(peak_rss_of(pid) for pid in pool._processes)

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .codetable import CodeTable, pack_windows
+from .codetable import CodeTable, built_for, pack_windows
 from .tfidf import tfidf_matrix
 
 _BITS = 21  # every Unicode code point fits in 21 bits; 3 x 21 = 63 bits for a trigram
@@ -85,7 +85,6 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         self.sublinear_tf = sublinear_tf
         self.max_features = max_features
         self.preprocessor = preprocessor
-        self._table: CodeTable | None = None
 
     def _texts(self, docs: Sequence[object]) -> list[str]:
         prep = self.preprocessor
@@ -115,19 +114,16 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
             raise ValueError("no character n-grams left; lower min_df or raise max_df")
         self.vocabulary_codes_ = vocab[keep]
         self.idf_ = np.log((1 + n_docs) / (1 + df[keep])) + 1.0
-        self._table = None
 
     def transform(self, docs: Sequence[object]) -> sparse.csr_matrix:
         doc, gram = ngram_codes(self._texts(docs), tuple(self.ngram_range))
-        if getattr(self, "_table", None) is None:  # models saved before the table have none
-            self._table = CodeTable(self.vocabulary_codes_)
-        column = self._table.lookup(gram)
+        column = built_for(self, "_table_cache", self.vocabulary_codes_, CodeTable).lookup(gram)
         known = column >= 0
         return tfidf_matrix(doc[known], column[known], len(docs), self.idf_, self.sublinear_tf)
 
     def __getstate__(self) -> dict[str, object]:
         state = super().__getstate__()
-        state["_table"] = None  # rebuilt from the vocabulary on first use (~40 ms)
+        state.pop("_table_cache", None)  # rebuilt from the vocabulary on first use (~40 ms)
         return state
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

@@ -8,10 +8,26 @@ and is never pickled.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import numpy as np
+
+T = TypeVar("T")
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads packed code points
 _EMPTY = -1
+
+
+def built_for(owner: object, attr: str, source: object, build: Callable[[Any], T]) -> T:
+    """``build(source)``, kept on ``owner`` as ``attr`` and reused while ``source`` is the same
+    object (a refit makes a new vocabulary, so the table is rebuilt). ``attr`` must not be
+    pickled: the owner drops it in ``__getstate__``."""
+    cached = getattr(owner, attr, None)
+    if cached is None or cached[0] is not source:
+        cached = (source, build(source))
+        setattr(owner, attr, cached)
+    return cached[1]
 
 
 def pack_windows(codes: np.ndarray, n: int, bits: int) -> np.ndarray:

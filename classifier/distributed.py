@@ -22,10 +22,9 @@ from .inputs import InputDocument, Record
 from .tagger import MODEL_FILE, Tagger, sha256_file
 
 PART = "part-{:05d}.jsonl"
-# A partition is one batch, as a task of -j N is (batch.BATCH_SIZE). On headlines, against -j 2 in one
-# run, Dask LocalCluster(2) ran 0.84x with partitions of 1,000 documents and 50,000 characters, 0.85x
-# with 1,024 and 100,000, and 0.82x with 512.
-PARTITION_CHARS = BATCH_CHARS
+# A partition is one batch (BATCH_SIZE documents, BATCH_CHARS characters), as a task of -j N is. On
+# headlines, against -j 2 in one run, Dask LocalCluster(2) ran 0.84x with partitions of 1,000
+# documents and 50,000 characters, 0.85x with 1,024 and 100,000, and 0.82x with 512.
 
 _models: dict[tuple[str, str], Tagger] = {}
 _models_lock = threading.Lock()
@@ -74,7 +73,7 @@ def partitions(
     on_error: str,
     summary: Summary,
     report: Callable[[InputError], None] | None,
-    max_chars: int = PARTITION_CHARS,
+    max_chars: int = BATCH_CHARS,
 ) -> Iterator[list[tuple[str, str, str | None]]]:
     """Lists of at most ``size`` documents and about ``max_chars`` characters: long articles make
     smaller partitions, so work spreads evenly over the workers and no task holds much memory."""

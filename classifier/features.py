@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from . import charngrams
-from .codetable import CodeTable, pack_windows
+from .codetable import CodeTable, built_for, pack_windows
 from .tfidf import tfidf_matrix
 
 MORPH = "morph"
@@ -97,11 +97,11 @@ class MorphemeTfidf(TfidfVectorizer):
     def _index(self) -> _NgramIndex | None:
         """The integer index of the current vocabulary, built on first use (~0.2 s for 200k
         n-grams), or None where it cannot serve (n-grams longer than it packs, or too many ids)."""
-        cached = getattr(self, "_index_cache", None)
-        if cached is None or cached[0] is not self.vocabulary_:
-            index = _NgramIndex(self.vocabulary_) if self.ngram_range[1] <= _MAX_PACKED else None
-            cached = self._index_cache = (self.vocabulary_, index if index is not None and index.usable else None)
-        return cached[1]
+        return built_for(self, "_index_cache", self.vocabulary_, self._build_index)
+
+    def _build_index(self, vocabulary: dict[str, int]) -> _NgramIndex | None:
+        index = _NgramIndex(vocabulary) if self.ngram_range[1] <= _MAX_PACKED else None
+        return index if index is not None and index.usable else None
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
