@@ -1,6 +1,7 @@
 """Batch-tagging benchmark: the pipeline against bare Kiwi, -j 2 against -j 1 (beside bare Kiwi in
-2 spawned processes against 1: how this shared machine scaled two processes at the time), Kiwi's thread pool against worker
-processes, Dask LocalCluster(2) against -j 2, and peak memory per worker.
+2 processes against 1, forked as the -j 2 workers are: how this shared machine scaled two
+processes at the time), Kiwi's thread pool against worker processes, Dask LocalCluster(2) against
+-j 2, and memory per worker.
 
 Usage: python benchmarks/batch.py [--ynat ../shared/data/ynat/train.csv] [--headlines 36547]
                                   [--megabytes 20] [--rounds 24] [--parallel-rounds 6]
@@ -51,6 +52,12 @@ def peak_rss_of(pid: int) -> float:
         return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
 
 
+def pss_of(pid: int) -> float:
+    """Proportional resident MB of a running process now (a page shared by k processes counts 1/k)."""
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("Pss:")) / 1024
+
+
 def write_jsonl(path: Path, texts: list[str]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for i, text in enumerate(texts):
@@ -84,7 +91,7 @@ def rates(n_docs: int, pairs: list[tuple[float, ...]], a: str, b: str, key: str 
 
 
 def _bare_tokenize(texts: list[str]) -> None:
-    """Bare Kiwi in a spawned worker process (its own Kiwi, nothing else)."""
+    """Bare Kiwi in a worker process forked from the benchmark's (its warm Kiwi, nothing else)."""
     from classifier.tokenize import get_kiwi
 
     kiwi, _ = get_kiwi((), 0)
@@ -130,10 +137,10 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
         warm(pipeline())
         out.update(rates(n_docs, alternate(slices, pipeline(), bare), "pipeline", "bare"), peak_rss_mb=peak_rss_mb())
     elif kind == "j2-vs-j1":
-        # Bare Kiwi in 2 spawned processes against 1, in the same alternation: how far this shared
-        # machine let two processes scale at the time. Not a ceiling for -j 2, whose forked workers
-        # share one copy of Kiwi and the model and so compete less for the shared cache.
-        context = multiprocessing.get_context("spawn")
+        # Bare Kiwi in 2 processes against 1, in the same alternation: how far this shared machine
+        # let two processes scale at the time. Like the -j 2 workers, the bare ones are forked once
+        # this process holds its warm Kiwi (worker_pool warms it), and share it.
+        context = multiprocessing.get_context("fork")
         with worker_pool(tagger, 2) as pool, ProcessPoolExecutor(2, mp_context=context) as bare_pool:
 
             def bare_two(part: Path) -> None:
@@ -149,6 +156,7 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
             out.update(rates(n_docs, [t[:2] for t in spent], "j2", "j1"))
             out.update(rates(n_docs, [t[2:] for t in spent], "bare2", "bare1", key="bare_per_slice"))
             out["worker_peak_rss_mb"] = max(peak_rss_of(pid) for pid in pool._processes)
+            out["worker_pss_mb"] = max(pss_of(pid) for pid in pool._processes)
     elif kind == "threads-vs-processes":
         threads = pipeline(threads=2)  # the same -j 1 pipeline with Kiwi's own 2-thread pool
         get_kiwi((), 2)
@@ -158,7 +166,8 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
             warm(threads)
             out.update(rates(n_docs, alternate(slices, threads, processes), "threads", "processes"))
     elif kind == "dask-vs-j2":
-        with distributed.connect("local", workers=2) as client, worker_pool(tagger, 2) as pool:
+        model = (registry.root / version, tagger)  # as `ktag tag --engine dask --scheduler local`
+        with distributed.connect("local", workers=2, model=model) as client, worker_pool(tagger, 2) as pool:
             client.run(_warm_dask, str(registry.root / version))
             outdir = Path(tempfile.mkdtemp())
 
@@ -168,6 +177,7 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
             warm(pipeline(pool, 2))
             out.update(rates(n_docs, alternate(slices, dask, pipeline(pool, 2)), "dask", "j2"))
             out["dask_worker_peak_rss_mb"] = max(client.run(peak_rss_mb).values())
+            out["dask_worker_pss_mb"] = max(client.run(lambda: pss_of(os.getpid())).values())
     else:
         raise SystemExit(f"unknown comparison {kind}")
     return out
@@ -254,13 +264,13 @@ def main() -> None:
             r = run_child("pipeline-vs-bare", slices, model)
             print(f"-j 1 pipeline / bare Kiwi.tokenize: {ratio(r, 'pipeline', 'bare', 0.9)}; peak RSS {r['peak_rss_mb']:.0f} MB")
             r = run_child("j2-vs-j1", runs, model)
-            print(f"-j 2 / -j 1: {ratio(r, 'j2', 'j1', 1.8)}; peak RSS per worker process {r['worker_peak_rss_mb']:.0f} MB")
-            print(f"  bare Kiwi in 2 spawned processes / 1, same slices: {ratio(r, 'bare2', 'bare1', key='bare_per_slice')}")
+            print(f"-j 2 / -j 1: {ratio(r, 'j2', 'j1', 1.8)}; peak RSS per worker process {r['worker_peak_rss_mb']:.0f} MB (PSS at the end {r['worker_pss_mb']:.0f} MB)")
+            print(f"  bare Kiwi in 2 forked processes / 1, same slices: {ratio(r, 'bare2', 'bare1', key='bare_per_slice')}")
             print(f"  -j 2 / -j 1 over bare 2 / 1: {(r['j2'] / r['j1']) / (r['bare2'] / r['bare1']):.3f} over the corpus")
             r = run_child("threads-vs-processes", runs, model)
             print(f"Kiwi's 2-thread pool / 2 worker processes: {ratio(r, 'threads', 'processes')}")
             r = run_child("dask-vs-j2", runs, model)
-            print(f"Dask LocalCluster(2) / -j 2: {ratio(r, 'dask', 'j2', 0.85)}; peak RSS per Dask worker {r['dask_worker_peak_rss_mb']:.0f} MB")
+            print(f"Dask LocalCluster(2) / -j 2: {ratio(r, 'dask', 'j2', 0.85)}; peak RSS per Dask worker {r['dask_worker_peak_rss_mb']:.0f} MB (PSS at the end {r['dask_worker_pss_mb']:.0f} MB)")
 
 
 def ratio(r: dict[str, Any], a: str, b: str, target: float | None = None, key: str = "per_slice") -> str:

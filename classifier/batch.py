@@ -222,8 +222,7 @@ def worker_pool(tagger: Tagger, jobs: int) -> ProcessPoolExecutor:
     spawned workers (presumably as two copies of the model and of Kiwi compete for the shared
     cache; not measured directly). Elsewhere they are spawned and build their own."""
     if sys.platform == "linux":
-        tag_chunk(tagger, [WARM_TEXT], TagOptions())  # threads=0: the Kiwi the workers use
-        freeze_heap()
+        warm_for_fork(tagger)
         context = multiprocessing.get_context("fork")
     else:
         context = multiprocessing.get_context("spawn")
@@ -232,6 +231,14 @@ def worker_pool(tagger: Tagger, jobs: int) -> ProcessPoolExecutor:
     for future in warm:
         future.result()
     return pool
+
+
+def warm_for_fork(tagger: Tagger) -> None:
+    """Build and warm this process's single-threaded Kiwi (the one batch workers use; a pooled
+    Kiwi's threads would not survive fork) and the model's lookup tables, then freeze the heap:
+    processes forked after this share all of it copy-on-write."""
+    tag_chunk(tagger, [WARM_TEXT], TagOptions())
+    freeze_heap()
 
 
 def _chunks(texts: Iterator[str], size: int, max_chars: int) -> Iterator[list[str]]:

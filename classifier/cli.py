@@ -157,7 +157,7 @@ def tag_cmd(
         records = iter_records(list(inputs))
         if engine == "dask":
             assert output is not None and scheduler is not None
-            with distributed.connect(scheduler) as client:
+            with distributed.connect(scheduler, model=(registry.root / version, tagger)) as client:
                 summary = distributed.run(
                     client, registry.root / version, version, records, output,
                     options=options, partition_size=partition_size, on_error=on_error, report=report, progress=bar.update,

@@ -1,22 +1,24 @@
 """Batch tagging on a Dask distributed cluster (``pip install 'ktag[dask]'``).
 
 The client reads the inputs and cuts them into partitions; each worker process loads the model
-once (from a model directory every worker can read) and tags whole partitions; the client writes
+once (from a model directory every worker can read; a local cluster's workers forked from the
+client share its copy instead, see ``connect``) and tags whole partitions; the client writes
 each partition's results, in input order, to ``<out>/part-NNNNN.jsonl``. The task function lives
 in this importable module, so Dask pickles a reference to it, never a Kiwi (a closure over one
 would rebuild Kiwi — seconds and ~500 MB — for every task).
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import deque
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .batch import BATCH_CHARS, BATCH_SIZE, Summary, TagOptions, jsonl_line, record, tag_chunk
+from .batch import BATCH_CHARS, BATCH_SIZE, Summary, TagOptions, jsonl_line, record, tag_chunk, warm_for_fork
 from .exceptions import InputError, KtagError
 from .inputs import InputDocument, Record
 from .tagger import MODEL_FILE, Tagger, sha256_file
@@ -97,11 +99,28 @@ def partitions(
         yield part
 
 
+def share_model(model_dir: Path, tagger: Tagger) -> None:
+    """Make ``tagger`` (loaded from ``model_dir``) this process's worker model, warm, so that worker
+    processes forked from here use it and this process's Kiwi instead of loading their own."""
+    key = (str(model_dir), sha256_file(model_dir / MODEL_FILE))
+    with _models_lock:
+        _models.clear()
+        _models[key] = tagger
+    warm_for_fork(tagger)
+
+
 @contextmanager
-def connect(scheduler: str, workers: int | None = None) -> Iterator[Any]:
+def connect(scheduler: str, workers: int | None = None, model: tuple[Path, Tagger] | None = None) -> Iterator[Any]:
     """A Dask client for ``scheduler``; ``local`` starts (and later stops) a LocalCluster of
-    single-threaded worker processes, one per core unless ``workers`` says otherwise."""
+    single-threaded worker processes, one per core unless ``workers`` says otherwise.
+
+    With ``model`` (its directory and the loaded ``Tagger``), on Linux, the local workers are
+    forked from this process once it holds the warm model and Kiwi (``share_model``), and share
+    that memory copy-on-write, as the workers of ``-j N`` do; otherwise Dask's nannies spawn them
+    and each loads its own on its first task. Measured on headlines in one run, against forked
+    ``-j 2``: LocalCluster(2) ran 0.886x with forked workers and 0.762x with spawned ones."""
     try:
+        import dask
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:
         raise DaskUnavailable() from exc
@@ -109,7 +128,12 @@ def connect(scheduler: str, workers: int | None = None) -> Iterator[Any]:
         with Client(scheduler) as client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    method: AbstractContextManager[Any] = nullcontext()
+    if model is not None and sys.platform == "linux":
+        share_model(*model)
+        # Kept for the cluster's life: a worker the nanny restarts is forked from here too.
+        method = dask.config.set({"distributed.worker.multiprocessing-method": "fork"})
+    with method, LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with Client(cluster) as client:
             yield client
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 
 import pytest
 
@@ -16,7 +18,8 @@ from conftest import sample_docs as docs
 pytest.importorskip("dask.distributed")
 
 
-def test_dask_results_equal_local_mode(tmp_path, mini_tagger):
+@pytest.mark.parametrize("shared", [True, False], ids=["forked-workers", "spawned-workers"])
+def test_dask_results_equal_local_mode(tmp_path, mini_tagger, shared):
     registry = ModelRegistry(tmp_path / "models")
     version = registry.save(mini_tagger)
     _, tagger = registry.load()
@@ -26,7 +29,8 @@ def test_dask_results_equal_local_mode(tmp_path, mini_tagger):
     local = [record(d, r, version) for d, r in tag_records(tagger, items, options=options, on_error="skip")]
 
     reported: list[str] = []
-    with distributed.connect("local", workers=2) as client:
+    model = (registry.root / version, tagger) if shared else None
+    with distributed.connect("local", workers=2, model=model) as client:
         assert len(client.scheduler_info()["workers"]) == 2
         summary = distributed.run(
             client, registry.root / version, version, items, tmp_path / "out",
@@ -39,6 +43,29 @@ def test_dask_results_equal_local_mode(tmp_path, mini_tagger):
     remote = [json.loads(line) for p in parts for line in p.read_text(encoding="utf-8").splitlines()]
     assert remote == local
     assert (summary.documents, summary.errors, reported) == (130, 1, ["in.jsonl:41"])
+
+
+def _worker_state() -> tuple[int, set[int], list[int]]:
+    """In a worker: its pid, the processes that built its single-threaded Kiwis, and the ids of
+    the models it holds (an object inherited through fork keeps its id)."""
+    from classifier import tokenize
+
+    builders = {pid for (_, threads), (pid, _, _) in tokenize._kiwis.items() if threads == 0}
+    return os.getpid(), builders, [id(t) for t in distributed._models.values()]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="local workers are forked on Linux only")
+def test_local_workers_share_the_clients_warm_model_and_kiwi(tmp_path, mini_tagger):
+    registry = ModelRegistry(tmp_path / "models")
+    version = registry.save(mini_tagger)
+    _, tagger = registry.load()
+    with distributed.connect("local", workers=2, model=(registry.root / version, tagger)) as client:
+        before = list(client.run(_worker_state).values())
+        distributed.run(client, registry.root / version, version, docs(40), tmp_path / "out", partition_size=5)
+        after = list(client.run(_worker_state).values())
+    assert len({pid for pid, _, _ in before} - {os.getpid()}) == 2
+    for _, builders, models in before + after:  # none built its own Kiwi or loaded its own model
+        assert builders == {os.getpid()} and models == [id(tagger)]
 
 
 def test_cli_dask_engine_matches_local(corpus, run_ktag, tmp_path):
