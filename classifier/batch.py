@@ -241,19 +241,42 @@ def warm_for_fork(tagger: Tagger) -> None:
     freeze_heap()
 
 
-def _chunks(texts: Iterator[str], size: int, max_chars: int) -> Iterator[list[str]]:
+def _chunks(texts: Iterator[str], size: int, max_chars: int, parts: int = 1) -> Iterator[list[str]]:
     """At most ``size`` texts and about ``max_chars`` characters each: long articles make small
-    chunks, so both workers stay busy to the end."""
+    chunks, so both workers stay busy to the end.
+
+    For ``parts`` workers (> 1), each full chunk is held back until the next one is full too, and
+    what is left when the input ends (the last full chunk and the rest) is cut into ``parts``
+    chunks of about equal characters, so that the workers finish together: 1,500 headlines over 2
+    workers make tasks of 750 and 750, not 1,024 and 476 with one worker idle for half the run."""
+    held: list[str] = []
     chunk: list[str] = []
     chars = 0
     for text in texts:
         chunk.append(text)
         chars += len(text)
         if len(chunk) >= size or chars >= max_chars:
-            yield chunk
+            if parts == 1:
+                yield chunk
+            else:
+                if held:
+                    yield held
+                held = chunk
             chunk, chars = [], 0
-    if chunk:
-        yield chunk
+    yield from _cut(held + chunk, parts)
+
+
+def _cut(texts: list[str], parts: int) -> Iterator[list[str]]:
+    """``texts`` (if any) in at most ``parts`` consecutive runs of about equal characters."""
+    total = sum(map(len, texts))
+    start, seen, k = 0, 0, 1
+    for i, text in enumerate(texts[:-1]):
+        seen += len(text)
+        if k < parts and seen * parts >= total * k:
+            yield texts[start : i + 1]
+            start, k = i + 1, k + 1
+    if start < len(texts):
+        yield texts[start:]
 
 
 def _in_processes(
@@ -264,8 +287,8 @@ def _in_processes(
     jobs: int,
     summary: Summary,
 ) -> Iterator[tuple[InputDocument, TagResult]]:
-    """Batches tagged by ``jobs`` spawned processes, yielded in input order, with at most two
-    batches per process in flight so memory stays bounded."""
+    """Batches tagged by ``jobs`` worker processes, yielded in input order, with at most two
+    batches per process in flight (and one held back, see ``_chunks``) so memory stays bounded."""
     in_flight: deque[tuple[list[InputDocument], Future[list[TagResult]]]] = deque()
 
     def collect() -> Iterator[tuple[InputDocument, TagResult]]:
@@ -274,7 +297,7 @@ def _in_processes(
         summary.documents += len(docs)
         yield from zip(docs, results)
 
-    for chunk in _chunks(texts, options.batch_size or BATCH_SIZE, BATCH_CHARS):
+    for chunk in _chunks(texts, options.batch_size or BATCH_SIZE, BATCH_CHARS, parts=jobs):
         docs = [pending.popleft() for _ in chunk]
         in_flight.append((docs, pool.submit(_tag_in_worker, chunk, options)))
         if len(in_flight) >= 2 * jobs:
