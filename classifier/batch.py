@@ -22,7 +22,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import orjson
 
@@ -30,6 +30,7 @@ from .exceptions import InputError
 from .inputs import InputDocument, Record
 from .tagger import TagResult, Tagger
 
+T = TypeVar("T")
 ON_ERROR = ("stop", "skip")
 # One batch: up to 1,024 headlines, or ~100,000 characters of articles (~140 seed articles), tagged
 # in this process (-j 1) or sent as one task to a worker (-j N). Measured after Kiwi on YNAT: 1,024
@@ -132,7 +133,7 @@ def tag_records(
     elif jobs > 1:
         yield from _in_processes(pool, texts(), pending, options, jobs, summary)
     else:
-        for chunk in _chunks(texts(), options.batch_size or BATCH_SIZE, BATCH_CHARS):
+        for chunk in chunks(texts(), options.batch_size or BATCH_SIZE, BATCH_CHARS):
             docs = [pending.popleft() for _ in chunk]
             summary.documents += len(docs)
             yield from zip(docs, tag_chunk(tagger, chunk, options))
@@ -241,20 +242,22 @@ def warm_for_fork(tagger: Tagger) -> None:
     freeze_heap()
 
 
-def _chunks(texts: Iterator[str], size: int, max_chars: int, parts: int = 1) -> Iterator[list[str]]:
-    """At most ``size`` texts and about ``max_chars`` characters each: long articles make small
-    chunks, so both workers stay busy to the end.
+def chunks(
+    items: Iterable[T], size: int, max_chars: int, parts: int = 1, length: Callable[[T], int] = len
+) -> Iterator[list[T]]:
+    """At most ``size`` items and about ``max_chars`` characters each (``length`` of an item: its
+    characters): long articles make small chunks, so both workers stay busy to the end.
 
     For ``parts`` workers (> 1), each full chunk is held back until the next one is full too, and
     what is left when the input ends (the last full chunk and the rest) is cut into ``parts``
     chunks of about equal characters, so that the workers finish together: 1,500 headlines over 2
     workers make tasks of 750 and 750, not 1,024 and 476 with one worker idle for half the run."""
-    held: list[str] = []
-    chunk: list[str] = []
+    held: list[T] = []
+    chunk: list[T] = []
     chars = 0
-    for text in texts:
-        chunk.append(text)
-        chars += len(text)
+    for item in items:
+        chunk.append(item)
+        chars += length(item)
         if len(chunk) >= size or chars >= max_chars:
             if parts == 1:
                 yield chunk
@@ -263,20 +266,20 @@ def _chunks(texts: Iterator[str], size: int, max_chars: int, parts: int = 1) -> 
                     yield held
                 held = chunk
             chunk, chars = [], 0
-    yield from _cut(held + chunk, parts)
+    yield from _cut(held + chunk, parts, length)
 
 
-def _cut(texts: list[str], parts: int) -> Iterator[list[str]]:
-    """``texts`` (if any) in at most ``parts`` consecutive runs of about equal characters."""
-    total = sum(map(len, texts))
+def _cut(items: list[T], parts: int, length: Callable[[T], int]) -> Iterator[list[T]]:
+    """``items`` (if any) in at most ``parts`` consecutive runs of about equal characters."""
+    total = sum(map(length, items))
     start, seen, k = 0, 0, 1
-    for i, text in enumerate(texts[:-1]):
-        seen += len(text)
+    for i, item in enumerate(items[:-1]):
+        seen += length(item)
         if k < parts and seen * parts >= total * k:
-            yield texts[start : i + 1]
+            yield items[start : i + 1]
             start, k = i + 1, k + 1
-    if start < len(texts):
-        yield texts[start:]
+    if start < len(items):
+        yield items[start:]
 
 
 def _in_processes(
@@ -288,7 +291,7 @@ def _in_processes(
     summary: Summary,
 ) -> Iterator[tuple[InputDocument, TagResult]]:
     """Batches tagged by ``jobs`` worker processes, yielded in input order, with at most two
-    batches per process in flight (and one held back, see ``_chunks``) so memory stays bounded."""
+    batches per process in flight (and one held back, see ``chunks``) so memory stays bounded."""
     in_flight: deque[tuple[list[InputDocument], Future[list[TagResult]]]] = deque()
 
     def collect() -> Iterator[tuple[InputDocument, TagResult]]:
@@ -297,7 +300,7 @@ def _in_processes(
         summary.documents += len(docs)
         yield from zip(docs, results)
 
-    for chunk in _chunks(texts, options.batch_size or BATCH_SIZE, BATCH_CHARS, parts=jobs):
+    for chunk in chunks(texts, options.batch_size or BATCH_SIZE, BATCH_CHARS, parts=jobs):
         docs = [pending.popleft() for _ in chunk]
         in_flight.append((docs, pool.submit(_tag_in_worker, chunk, options)))
         if len(in_flight) >= 2 * jobs:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .batch import BATCH_CHARS, BATCH_SIZE, Summary, TagOptions, jsonl_line, record, tag_chunk, warm_for_fork
+from .batch import BATCH_CHARS, BATCH_SIZE, Summary, TagOptions, chunks, jsonl_line, record, tag_chunk, warm_for_fork
 from .exceptions import InputError, KtagError
 from .inputs import InputDocument, Record
 from .tagger import MODEL_FILE, Tagger, sha256_file
@@ -76,27 +76,26 @@ def partitions(
     summary: Summary,
     report: Callable[[InputError], None] | None,
     max_chars: int = BATCH_CHARS,
+    workers: int = 1,
 ) -> Iterator[list[tuple[str, str, str | None]]]:
-    """Lists of at most ``size`` documents and about ``max_chars`` characters: long articles make
-    smaller partitions, so work spreads evenly over the workers and no task holds much memory."""
-    part: list[tuple[str, str, str | None]] = []
-    chars = 0
-    for item in records:
-        if isinstance(item, InputError):
-            summary.errors += 1
-            summary.error_locations.append(item.location)
-            if on_error == "stop":
-                raise item
-            if report:
-                report(item)
-            continue
-        part.append((item.id, item.text, item.title))
-        chars += len(item.text)
-        if len(part) >= size or chars >= max_chars:
-            yield part
-            part, chars = [], 0
-    if part:
-        yield part
+    """Lists of at most ``size`` documents and about ``max_chars`` characters (``chunks``, as the
+    tasks of ``-j N``): long articles make smaller partitions, so work spreads evenly over the
+    workers and no task holds much memory; what is left at the end is cut into one partition
+    per worker, so they finish together."""
+
+    def documents() -> Iterator[tuple[str, str, str | None]]:
+        for item in records:
+            if isinstance(item, InputError):
+                summary.errors += 1
+                summary.error_locations.append(item.location)
+                if on_error == "stop":
+                    raise item
+                if report:
+                    report(item)
+                continue
+            yield item.id, item.text, item.title
+
+    return chunks(documents(), size, max_chars, parts=workers, length=lambda doc: len(doc[1]))
 
 
 def share_model(model_dir: Path, tagger: Tagger) -> None:
@@ -172,7 +171,7 @@ def run(
         if progress:
             progress(count)
 
-    for part in partitions(records, partition_size, on_error, summary, report):
+    for part in partitions(records, partition_size, on_error, summary, report, workers=workers):
         in_flight.append(client.submit(tag_partition, str(model_dir), sha, version, part, options, pure=False))
         if len(in_flight) >= 3 * workers:
             write_next()

@@ -176,11 +176,11 @@ def test_cli_suggest(corpus, run_ktag):
 
 
 def test_chunks_are_capped_by_documents_and_characters():
-    from classifier.batch import _chunks
+    from classifier.batch import chunks
 
     texts = ["a" * 60, "b" * 60, "c" * 10, "d", "e", "f"]
-    assert list(_chunks(iter(texts), 3, 100)) == [texts[:2], texts[2:5], texts[5:]]
-    assert list(_chunks(iter([]), 3, 100)) == []
+    assert list(chunks(iter(texts), 3, 100)) == [texts[:2], texts[2:5], texts[5:]]
+    assert list(chunks(iter([]), 3, 100)) == []
 
 
 def test_tag_to_output_writes_every_document_and_freezes_the_heap(tmp_path, mini_tagger):
@@ -211,10 +211,10 @@ def test_jsonl_line_is_one_line_of_the_same_json():
 
 
 def test_the_input_left_at_the_end_is_shared_evenly_by_the_workers():
-    from classifier.batch import _chunks
+    from classifier.batch import chunks
 
     def sizes(n: int, parts: int, size: int = 1024) -> list[int]:
-        return [len(c) for c in _chunks(iter(["뉴스"] * n), size, 10**9, parts)]
+        return [len(c) for c in chunks(iter(["뉴스"] * n), size, 10**9, parts)]
 
     assert sizes(1500, 1) == [1024, 476]
     assert sizes(1500, 2) == [750, 750]
@@ -223,17 +223,17 @@ def test_the_input_left_at_the_end_is_shared_evenly_by_the_workers():
     assert sizes(10, 4, size=8) == [3, 2, 3, 2]
     assert sizes(1, 2) == [1] and sizes(0, 2) == []
     long, short = "가" * 600, "나" * 100  # cut by characters, not by documents
-    assert [len(c) for c in _chunks(iter([long] + [short] * 6), 1024, 10**9, 2)] == [1, 6]
+    assert [len(c) for c in chunks(iter([long] + [short] * 6), 1024, 10**9, 2)] == [1, 6]
     texts = [f"{i}번 기사" for i in range(2500)]
-    assert [t for c in _chunks(iter(texts), 1024, 10**9, 2) for t in c] == texts  # in order, none lost
+    assert [t for c in chunks(iter(texts), 1024, 10**9, 2) for t in c] == texts  # in order, none lost
 
 
 def test_a_worker_task_is_one_batch_of_the_default_or_given_size(monkeypatch, mini_tagger):
     from classifier import batch
 
     sizes: list[int] = []
-    real = batch._chunks
-    monkeypatch.setattr(batch, "_chunks", lambda texts, size, *rest, **kw: (sizes.append(size), real(texts, size, *rest, **kw))[1])
+    real = batch.chunks
+    monkeypatch.setattr(batch, "chunks", lambda texts, size, *rest, **kw: (sizes.append(size), real(texts, size, *rest, **kw))[1])
     list(tag_records(mini_tagger, docs(3), jobs=1))
     assert sizes == [batch.BATCH_SIZE]
     list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=5), jobs=1))

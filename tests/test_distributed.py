@@ -40,7 +40,10 @@ def test_dask_results_equal_local_mode(tmp_path, mini_tagger, shared):
             distributed.run(client, registry.root / version, version, items, tmp_path / "out2", options=options, partition_size=25)
     parts = sorted((tmp_path / "out").glob("part-*.jsonl"))
     assert [p.name for p in parts] == [f"part-{i:05d}.jsonl" for i in range(6)]
-    remote = [json.loads(line) for p in parts for line in p.read_text(encoding="utf-8").splitlines()]
+    lines = [p.read_text(encoding="utf-8").splitlines() for p in parts]
+    # the last full partition and the 5 documents after it are shared by the 2 workers (by characters)
+    assert [len(part) for part in lines] == [25, 25, 25, 25, 16, 14]
+    remote = [json.loads(line) for part in lines for line in part]
     assert remote == local
     assert (summary.documents, summary.errors, reported) == (130, 1, ["in.jsonl:41"])
 
