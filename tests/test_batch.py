@@ -239,10 +239,13 @@ def test_a_worker_task_is_one_batch_of_the_default_or_given_size(monkeypatch, mi
     list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=5), jobs=1))
     assert sizes[-1] == 5
 
+    tasks: list[int] = []
+
     class InlinePool:  # runs each task here, as a worker process would
         def submit(self, fn, *args):
             from concurrent.futures import Future
 
+            tasks.append(len(args[0]))
             future: Future = Future()
             future.set_result(fn(*args))
             return future
@@ -252,3 +255,7 @@ def test_a_worker_task_is_one_batch_of_the_default_or_given_size(monkeypatch, mi
     assert sizes[-1] == batch.BATCH_SIZE  # a task of -j N is one batch
     assert len(list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=7), jobs=2, pool=InlinePool()))) == 3
     assert sizes[-1] == 7
+    tasks.clear()
+    assert len(list(tag_records(mini_tagger, docs(16), options=TagOptions(batch_size=7), jobs=2, pool=InlinePool()))) == 16
+    assert tasks[0] == 7 and sum(tasks) == 16 and len(tasks) == 3  # not 7 + 7 + 2: the last 9 shared by 2 workers
+    assert max(tasks[1:]) <= 6, tasks
