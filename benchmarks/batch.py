@@ -46,16 +46,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _proc_mb(pid: int, name: str, field: str) -> float:
+    """MB in the ``field:`` line (kB) of ``/proc/PID/name`` (Linux)."""
+    with open(f"/proc/{pid}/{name}") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(f"{field}:")) / 1024
+
+
 def peak_rss_of(pid: int) -> float:
-    """Peak resident MB of a running process (Linux: VmHWM)."""
-    with open(f"/proc/{pid}/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+    """Peak resident MB of a running process."""
+    return _proc_mb(pid, "status", "VmHWM")
 
 
 def pss_of(pid: int) -> float:
     """Proportional resident MB of a running process now (a page shared by k processes counts 1/k)."""
-    with open(f"/proc/{pid}/smaps_rollup") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("Pss:")) / 1024
+    return _proc_mb(pid, "smaps_rollup", "Pss")
 
 
 def write_jsonl(path: Path, texts: list[str]) -> None:
@@ -91,7 +95,8 @@ def rates(n_docs: int, pairs: list[tuple[float, ...]], a: str, b: str, key: str 
 
 
 def _bare_tokenize(texts: list[str]) -> None:
-    """Bare Kiwi in a worker process forked from the benchmark's (its warm Kiwi, nothing else)."""
+    """Bare Kiwi.tokenize with this process's single-threaded Kiwi (the one the -j 1 pipeline
+    uses; in a bare worker, the warm one forked from the benchmark's), nothing else."""
     from classifier.tokenize import get_kiwi
 
     kiwi, _ = get_kiwi((), 0)
@@ -127,10 +132,8 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
             fh.writelines(itertools.islice(slices[0].open(encoding="utf-8"), 64))
         run(head)
 
-    def bare(part: Path) -> None:  # bare Kiwi.tokenize with the Kiwi the -j 1 pipeline uses
-        kiwi, _ = get_kiwi((), 0)
-        for text in texts(part):
-            kiwi.tokenize(text)
+    def bare(part: Path) -> None:
+        _bare_tokenize(texts(part))
 
     out: dict[str, Any] = {"documents": n_docs}
     if kind == "pipeline-vs-bare":
@@ -168,7 +171,6 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
     elif kind == "dask-vs-j2":
         model = (registry.root / version, tagger)  # as `ktag tag --engine dask --scheduler local`
         with distributed.connect("local", workers=2, model=model) as client, worker_pool(tagger, 2) as pool:
-            client.run(_warm_dask, str(registry.root / version))
             outdir = Path(tempfile.mkdtemp())
 
             def dask(part: Path) -> None:
@@ -181,15 +183,6 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown comparison {kind}")
     return out
-
-
-def _warm_dask(model_dir: str) -> None:
-    from classifier.batch import TagOptions, tag_chunk
-    from classifier.distributed import _worker_tagger
-    from classifier.tagger import MODEL_FILE, sha256_file
-
-    # tag_chunk, as the tasks do: it builds the same single-threaded Kiwi they will use
-    tag_chunk(_worker_tagger(model_dir, sha256_file(Path(model_dir) / MODEL_FILE)), ["워밍업 문장입니다."], TagOptions())
 
 
 def run_child(kind: str, slices: list[Path], model_dir: Path) -> dict[str, float]:

@@ -88,3 +88,11 @@ def corpus(tmp_path) -> Path:
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     Path(tmp_path / "labels").symlink_to(ROOT / "labels")
     return tmp_path / "in.jsonl"
+
+
+def kiwi_builders() -> set[int]:
+    """In a worker process: the processes that built its single-threaded Kiwis (its own pid if it
+    built one, its parent's if it inherited the parent's through fork)."""
+    from classifier import tokenize
+
+    return {pid for (_, threads), (pid, _, _) in tokenize._kiwis.items() if threads == 0}

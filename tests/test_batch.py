@@ -15,7 +15,7 @@ from classifier.batch import Summary, TagOptions, prepare_resume, tag_records
 from classifier.exceptions import InputError
 from classifier.inputs import InputDocument, iter_records
 
-from conftest import ktag_executable, sample_docs as docs
+from conftest import kiwi_builders, ktag_executable, sample_docs as docs
 
 
 def test_parallel_output_equals_serial_in_input_order(mini_tagger):
@@ -26,19 +26,12 @@ def test_parallel_output_equals_serial_in_input_order(mini_tagger):
     assert parallel == serial
 
 
-def _kiwi_builders() -> set[int]:
-    """In a worker: the processes that built its single-threaded Kiwis."""
-    from classifier import tokenize
-
-    return {pid for (_, threads), (pid, _, _) in tokenize._kiwis.items() if threads == 0}
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 def test_forked_workers_use_the_kiwi_this_process_built(mini_tagger):
     from classifier.batch import worker_pool
 
     with worker_pool(mini_tagger, 2) as pool:
-        builders = [pool.submit(_kiwi_builders).result() for _ in range(6)]
+        builders = [pool.submit(kiwi_builders).result() for _ in range(6)]
         workers = {pool.submit(os.getpid).result() for _ in range(6)}
     assert all(b == {os.getpid()} for b in builders)  # shared copy-on-write, none built its own
     assert os.getpid() not in workers

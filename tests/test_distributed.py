@@ -13,7 +13,7 @@ from classifier.exceptions import InputError
 from classifier.inputs import InputDocument
 from classifier.registry import ModelRegistry
 
-from conftest import sample_docs as docs
+from conftest import kiwi_builders, sample_docs as docs
 
 pytest.importorskip("dask.distributed")
 
@@ -51,10 +51,7 @@ def test_dask_results_equal_local_mode(tmp_path, mini_tagger, shared):
 def _worker_state() -> tuple[int, set[int], list[int]]:
     """In a worker: its pid, the processes that built its single-threaded Kiwis, and the ids of
     the models it holds (an object inherited through fork keeps its id)."""
-    from classifier import tokenize
-
-    builders = {pid for (_, threads), (pid, _, _) in tokenize._kiwis.items() if threads == 0}
-    return os.getpid(), builders, [id(t) for t in distributed._models.values()]
+    return os.getpid(), kiwi_builders(), [id(t) for t in distributed._models.values()]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="local workers are forked on Linux only")
