@@ -15,6 +15,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from . import compiled
 from .codetable import CodeTable, built_for, pack_windows
 from .tfidf import tfidf_matrix
 
@@ -116,8 +117,12 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         self.idf_ = np.log((1 + n_docs) / (1 + df[keep])) + 1.0
 
     def transform(self, docs: Sequence[object]) -> sparse.csr_matrix:
-        doc, gram = ngram_codes(self._texts(docs), tuple(self.ngram_range))
-        column = built_for(self, "_table_cache", self.vocabulary_codes_, CodeTable).lookup(gram)
+        texts = self._texts(docs)
+        table = built_for(self, "_table_cache", self.vocabulary_codes_, CodeTable)
+        if compiled.available():
+            return compiled.char_matrix([t.lower() for t in texts], tuple(self.ngram_range), table, self.idf_, self.sublinear_tf)
+        doc, gram = ngram_codes(texts, tuple(self.ngram_range))
+        column = table.lookup(gram)
         known = column >= 0
         return tfidf_matrix(doc[known], column[known], len(docs), self.idf_, self.sublinear_tf)
 

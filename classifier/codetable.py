@@ -41,21 +41,29 @@ def pack_windows(codes: np.ndarray, n: int, bits: int) -> np.ndarray:
 
 
 class CodeTable:
-    """``lookup(codes)``: the position of each code in ``vocabulary`` (distinct uint64), or -1."""
+    """``lookup(codes)``: for each code, its value if it is in ``vocabulary`` (distinct uint64),
+    else -1. A code's value is its position in ``vocabulary``, or the matching one of ``values``
+    (non-negative)."""
 
-    def __init__(self, vocabulary: np.ndarray) -> None:
+    def __init__(self, vocabulary: np.ndarray, values: np.ndarray | None = None) -> None:
         vocabulary = np.asarray(vocabulary, dtype=np.uint64)
         bits = max(4, int(2 * len(vocabulary)).bit_length())  # at most half full: short probes
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self._keys = np.zeros(1 << bits, dtype=np.uint64)
         self._values = np.full(1 << bits, _EMPTY, dtype=np.int64)
-        self._insert(vocabulary)
+        self._insert(vocabulary, np.arange(len(vocabulary)) if values is None else np.asarray(values, dtype=np.int64))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(keys, values, shift)``: the table as the compiled kernels read it (``_ngrams.c``):
+        a code's first slot is ``(code * 0x9E3779B97F4A7C15 mod 2^64) >> shift``, then the next
+        ones (wrapping around) until its key, or a value of -1 (a free slot: not in the table)."""
+        return self._keys, self._values, int(self._shift)
 
     def _slots(self, codes: np.ndarray) -> np.ndarray:
         return ((codes * _MULTIPLIER) >> self._shift).astype(np.int64)
 
-    def _insert(self, vocabulary: np.ndarray) -> None:
+    def _insert(self, vocabulary: np.ndarray, values: np.ndarray) -> None:
         """Place every code at its slot or the first free one after it, all codes at once: of the
         codes wanting one free slot the first takes it, the others try the next slot."""
         todo = np.arange(len(vocabulary))
@@ -65,13 +73,13 @@ class CodeTable:
             winners, first = np.unique(slot[free], return_index=True)
             taken = todo[free][first]
             self._keys[winners] = vocabulary[taken]
-            self._values[winners] = taken
+            self._values[winners] = values[taken]
             placed = np.zeros(len(todo), dtype=bool)
             placed[np.flatnonzero(free)[first]] = True
             todo, slot = todo[~placed], (slot[~placed] + 1) & self._mask
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
-        """Column of each code, -1 for codes not in the vocabulary."""
+        """The value of each code, -1 for codes not in the vocabulary."""
         codes = np.asarray(codes, dtype=np.uint64)
         slot = self._slots(codes)
         value = self._values[slot]

@@ -14,7 +14,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from . import charngrams
+from . import charngrams, compiled
 from .codetable import CodeTable, built_for, pack_windows
 from .tfidf import tfidf_matrix
 
@@ -69,21 +69,26 @@ class _NgramIndex:
             codes.append(code)
             columns.append(column)
         self.usable = len(self.ids) < (1 << _ID_BITS)
-        self.columns = np.asarray(columns, dtype=np.int64)
-        self.table = CodeTable(np.asarray(codes, dtype=np.uint64)) if self.usable else None
+        self.table = CodeTable(np.asarray(codes, dtype=np.uint64), np.asarray(columns, dtype=np.int64)) if self.usable else None
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """The column of each packed n-gram code, -1 where the vocabulary has none."""
         assert self.table is not None
-        found = self.table.lookup(codes)
-        return np.where(found >= 0, self.columns[found], -1)
+        return self.table.lookup(codes)
+
+
+def _documents(lengths: np.ndarray) -> np.ndarray:
+    """The document of each morpheme of documents ``lengths`` morphemes long, one after another."""
+    return np.repeat(np.arange(len(lengths)), lengths)
 
 
 class MorphemeTfidf(TfidfVectorizer):
     """``TfidfVectorizer`` over morpheme lists whose ``transform`` skips scikit-learn's per-token
     Python bookkeeping (17 µs per headline): a whole batch's morphemes become ids in one C-level
-    ``map``, its n-grams packed integer codes looked up in a hash table (``_NgramIndex``), n-grams
-    that would cross two documents are masked out, and the matrix is weighted with numpy
-    (``tfidf.tfidf_matrix``). Fitting is scikit-learn's own; the values are identical."""
+    ``map``, its n-grams packed integer codes looked up in a hash table (``_NgramIndex``) and
+    counted and weighted document by document in C (``compiled.morph_matrix``), or with numpy
+    (n-grams that would cross two documents masked out, ``tfidf.tfidf_matrix``) where the kernels
+    are not built. Fitting is scikit-learn's own; the values are identical."""
 
     def transform(self, raw_documents: Any) -> sparse.csr_matrix:
         if self.preprocessor is _identity and self.tokenizer is _morphemes_of:  # as build_features makes it
@@ -91,8 +96,20 @@ class MorphemeTfidf(TfidfVectorizer):
         else:
             preprocess, tokenize = self.build_preprocessor(), self.build_tokenizer()
             token_lists = [tokenize(preprocess(doc)) for doc in raw_documents]
+        index = self._index()
+        if index is not None and compiled.available():
+            return self._compiled_rows(token_lists, index)
         rows, cols = self._ngram_columns(token_lists)
         return tfidf_matrix(rows, cols, len(token_lists), self.idf_, self.sublinear_tf)
+
+    def _compiled_rows(self, token_lists: list[list[str]], index: _NgramIndex) -> sparse.csr_matrix:
+        """``transform`` by the compiled kernel: the n-grams of morpheme ids packed, looked up and
+        counted in C; those touching a morpheme with a space looked up here as strings."""
+        assert index.table is not None
+        flat, ids = self._ids(token_lists, index)
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        extra = self._spaced_columns(flat, lengths, ids)
+        return compiled.morph_matrix(ids, lengths, self.ngram_range, extra, index.table, self.idf_, self.sublinear_tf)
 
     def _index(self) -> _NgramIndex | None:
         """The integer index of the current vocabulary, built on first use (~0.2 s for 200k
@@ -108,39 +125,60 @@ class MorphemeTfidf(TfidfVectorizer):
         state.pop("_index_cache", None)  # rebuilt from the vocabulary on first use
         return state
 
+    @staticmethod
+    def _ids(token_lists: list[list[str]], index: _NgramIndex) -> tuple[list[str], np.ndarray]:
+        """All documents' morphemes in one list, and the id of each in ``index`` (0: in no entry)."""
+        flat = list(itertools.chain.from_iterable(token_lists))
+        ids = np.fromiter(map(index.ids.get, flat, itertools.repeat(0, len(flat))), dtype=np.int64, count=len(flat))
+        return flat, ids
+
     def _ngram_columns(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """``(row, column)`` of every known n-gram occurrence in the documents' token lists."""
-        flat = list(itertools.chain.from_iterable(token_lists))
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        doc = np.repeat(np.arange(len(token_lists)), lengths)
         index = self._index()
         if index is None:
-            return self._columns_of_strings(flat, doc, np.ones(len(flat), dtype=bool))
-        ids = np.fromiter(map(index.ids.get, flat, itertools.repeat(0, len(flat))), dtype=np.int64, count=len(flat))
-        # A morpheme not among the vocabulary's parts spells no entry, unless it holds a space.
-        spaced = np.zeros(len(flat), dtype=bool)
-        unknown = np.flatnonzero(ids == 0)
-        spaced[unknown[[" " in flat[i] for i in unknown.tolist()]]] = True
+            flat = list(itertools.chain.from_iterable(token_lists))
+            return self._columns_of_strings(flat, _documents(lengths), np.ones(len(flat), dtype=bool))
+        flat, ids = self._ids(token_lists, index)
+        doc = _documents(lengths)
         rows, cols = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         low, high = self.ngram_range
         for n in range(low, high + 1):
             size = len(flat) - n + 1
             if size <= 0:
                 break
-            same_doc = doc[:size] == doc[n - 1 :]
-            known = same_doc & (ids[:size] > 0)
+            known = (doc[:size] == doc[n - 1 :]) & (ids[:size] > 0)
             for k in range(1, n):
                 known &= ids[k : k + size] > 0
             column = index.lookup(pack_windows(ids, n, _ID_BITS)[known])
             rows.append(doc[:size][known][column >= 0])
             cols.append(column[column >= 0])
-            if spaced.any():
-                touched = spaced[:size].copy()
-                for k in range(1, n):
-                    touched |= spaced[k : k + size]
-                r, c = self._columns_of_strings(flat, doc, touched & same_doc, n)
-                rows.append(r)
-                cols.append(c)
+        extra_rows, extra_cols = self._spaced_columns(flat, lengths, ids)
+        return np.concatenate([*rows, extra_rows]), np.concatenate([*cols, extra_cols])
+
+    def _spaced_columns(self, flat: list[str], lengths: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(row, column)`` of the known n-grams touching a morpheme that holds a space: no id
+        spells one (vocabulary entries are split at spaces), so they are looked up as strings."""
+        empty = np.zeros(0, dtype=np.int64)
+        unknown = np.flatnonzero(ids == 0)
+        spaced_at = unknown[[" " in flat[i] for i in unknown.tolist()]]
+        if not len(spaced_at):
+            return empty, empty
+        spaced = np.zeros(len(flat), dtype=bool)
+        spaced[spaced_at] = True
+        doc = _documents(lengths)
+        rows, cols = [empty], [empty]
+        low, high = self.ngram_range
+        for n in range(low, high + 1):
+            size = len(flat) - n + 1
+            if size <= 0:
+                break
+            touched = spaced[:size].copy()
+            for k in range(1, n):
+                touched |= spaced[k : k + size]
+            r, c = self._columns_of_strings(flat, doc, touched & (doc[:size] == doc[n - 1 :]), n)
+            rows.append(r)
+            cols.append(c)
         return np.concatenate(rows), np.concatenate(cols)
 
     def _columns_of_strings(

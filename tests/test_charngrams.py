@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from classifier import compiled
 from classifier.charngrams import CharNgramTfidf, decode, ngram_codes
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def kernels(request, monkeypatch):
+    """Every test here runs with the compiled kernels and again with the numpy code."""
+    if request.param == "compiled" and compiled._ngrams is None:
+        pytest.fail("classifier/_ngrams.c was not built (no C compiler at install?)")
+    monkeypatch.setenv("KTAG_COMPILED", "1" if request.param == "compiled" else "0")
+    return request.param
 
 TEXTS = [
     "인공지능 돌봄 로봇이 어르신을 돕는다",
@@ -110,3 +120,4 @@ def test_code_table_finds_every_code_and_only_those():
         queries = np.concatenate([vocabulary, rng.integers(0, 2**63, 2000, dtype=np.uint64), vocabulary[::-1]])
         position = {int(c): i for i, c in enumerate(vocabulary)}
         assert table.lookup(queries).tolist() == [position.get(int(c), -1) for c in queries]
+
