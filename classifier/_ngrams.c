@@ -57,6 +57,7 @@ typedef struct {
     unsigned lshift;
     uint32_t stamp;
     const double *idf;
+    Py_ssize_t n_features; /* len(idf): every column must be below it */
     int sublinear;
 } Rows;
 
@@ -87,6 +88,10 @@ static int rows_reserve(Rows *r, Py_ssize_t most) {
 }
 
 static inline int rows_add(Rows *r, int64_t column) {
+    if (column < 0 || column >= r->n_features) {
+        PyErr_SetString(PyExc_ValueError, "a column is outside idf");
+        return -1;
+    }
     uint64_t slot = ((uint64_t)column * MULTIPLIER) >> r->lshift;
     for (;;) {
         if (r->stamps[slot] != r->stamp) {
@@ -240,6 +245,7 @@ static Py_ssize_t setup(Call *c, Py_ssize_t input_size, const char *input_name) 
     rows->data = b[DATA].view.buf;
     rows->capacity = count(&b[INDICES], 4);
     rows->idf = b[IDF].view.buf;
+    rows->n_features = count(&b[IDF], 8);
     rows->sublinear = c->sublinear;
     rows->indptr[0] = 0;
     return n_docs;

@@ -105,6 +105,8 @@ def test_kernels_refuse_bad_arguments_without_writing_past_their_outputs():
             run(**bad)
     with pytest.raises(TypeError):
         compiled._ngrams.char_rows(code_points, starts, 1, 1, *(keys, values, shift), idf, True, "not an array", np.zeros(4, dtype=np.int32), np.zeros(4))
+    with pytest.raises(ValueError, match="outside idf"):
+        run(table=CodeTable(np.array([32, 97], dtype=np.uint64), np.array([0, 7])).arrays())
     with pytest.raises(ValueError, match="extra rows"):
         compiled._ngrams.morph_rows(
             np.array([1], dtype=np.int64), np.array([0, 1], dtype=np.int64), 1, 1, np.array([5], dtype=np.int64), np.array([0], dtype=np.int64),
