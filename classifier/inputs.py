@@ -12,6 +12,7 @@ import csv
 import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -145,6 +146,7 @@ def _text_file(path: Path, doc_id: str) -> Record:
 
 
 _BLANK = object()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _jsonl_line(raw: bytes | str, number: int, name: str) -> Record | None:
@@ -157,6 +159,9 @@ def _jsonl_line(raw: bytes | str, number: int, name: str) -> Record | None:
             return None
         if isinstance(record, InputError):
             return record
+        if isinstance(record, dict) and any(isinstance(record.get(k), str) and _SURROGATE.search(record[k]) for k in ("id", "text", "title")):
+            # "\ud800" alone is valid JSON but no character: the output could not be written.
+            return InputError(location, "a lone surrogate escape (\\ud800-\\udfff) is not a character")
     if not isinstance(record, dict):
         return InputError(location, "expected a JSON object")
     doc_id = record.get("id", str(number))
