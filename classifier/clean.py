@@ -84,21 +84,33 @@ def _lines(text: str) -> list[str]:
     return out
 
 
-# What a one-line text must contain (or start or end with) for ``clean_text`` to change it: a
-# line break of any kind ``str.splitlines`` knows, odd or doubled spaces, a leading bullet, caption
-# mark or bracket, a trailing space, an e-mail or a byline. A line it does not change comes back
-# as it is whether or not it is furniture (a page with no article is left whole), so a headline
-# without any of these needs no other test: one search instead of eight (3.4 -> 1.0 µs per
-# headline inside `ktag tag`).
-_MAY_CHANGE = re.compile(
-    r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029\t\u00a0\u200b\u3000]|  |@|기자|^[\s•·*\-▲\[]|\s$"
-)
+# A bullet, caption mark or bracket that ``_clean_page`` may strip from the start of a line.
+_LEADS = frozenset("•·*-▲[")
+
+
+def _may_change(text: str) -> bool:
+    """Whether ``clean_text`` could change a one-line text: it holds a character that is not
+    printable (a line break of any kind ``str.splitlines`` knows, a tab, a no-break, zero-width or
+    ideographic space), doubled spaces, an e-mail or a byline, or starts with a bullet, caption
+    mark, bracket or space, or ends with a space. A line it does not change comes back as it is
+    whether or not it is furniture (a page with no article is left whole), so a headline without
+    any of these needs no other test. String methods, not one regex search: 0.7 instead of 2.4 µs
+    a headline (the search tried its alternatives at every character), 3.4 with eight searches."""
+    return (
+        not text.isprintable()
+        or "  " in text
+        or "@" in text
+        or "기자" in text
+        or text[:1] in _LEADS
+        or text[:1].isspace()
+        or text[-1:].isspace()
+    )
 
 
 def clean_text(text: str) -> str:
     """The article in a crawled page, without the page around it. Already clean text comes back
     unchanged but for whitespace (lines trimmed, blank lines dropped)."""
-    if not _MAY_CHANGE.search(text):
+    if not _may_change(text):
         return text
     return _clean_page(text)
 
