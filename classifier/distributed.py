@@ -55,18 +55,18 @@ def _worker_tagger(model_dir: str, sha256: str) -> Tagger:
 
 def tag_partition(
     model_dir: str, sha256: str, version: str, items: list[tuple[str, str, str | None]], options: TagOptions
-) -> tuple[int, str]:
+) -> tuple[int, bytes]:
     """Tag one partition of ``(id, text, title)`` on a worker; returns its size and its JSONL
-    (serialised here, so the client only writes text: its CPU is shared with the workers)."""
+    (serialised here, so the client only writes bytes: its CPU is shared with the workers)."""
     tagger = _worker_tagger(model_dir, sha256)
     docs = [InputDocument(doc_id, text, title) for doc_id, text, title in items]
-    lines: list[str] = []
+    lines: list[bytes] = []
     size = options.batch_size or BATCH_SIZE
     for start in range(0, len(docs), size):
         chunk = docs[start : start + size]
         for doc, result in zip(chunk, tag_chunk(tagger, [d.full_text for d in chunk], options)):
             lines.append(jsonl_line(record(doc, result, version)))
-    return len(lines), "".join(lines)
+    return len(lines), b"".join(lines)
 
 
 def partitions(
@@ -162,9 +162,9 @@ def run(
 
     def write_next() -> None:
         nonlocal written
-        count, text = in_flight.popleft().result()
+        count, data = in_flight.popleft().result()
         tmp = out_dir / f".{PART.format(written)}.tmp"
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         tmp.replace(out_dir / PART.format(written))
         written += 1
         summary.documents += count

@@ -179,15 +179,21 @@ def test_chunks_are_capped_by_documents_and_characters():
 def test_tag_to_output_writes_every_document_and_freezes_the_heap(tmp_path, mini_tagger):
     import gc
 
-    from classifier.batch import tag_to_output
+    from classifier.batch import BATCH_GC_THRESHOLD, tag_to_output
 
     gc.unfreeze()
+    before = gc.get_threshold()
+    during: list[int] = []
     out = tmp_path / "out.jsonl"
-    summary = tag_to_output(mini_tagger, "v1", docs(5), out, options=TagOptions(batch_size=2))
+    summary = tag_to_output(
+        mini_tagger, "v1", docs(5), out, options=TagOptions(batch_size=2), progress=lambda n: during.append(gc.get_threshold()[0])
+    )
     try:
         assert gc.get_freeze_count() > 0  # the model is no longer walked by the cyclic collector
     finally:
         gc.unfreeze()
+    assert during and min(during) >= BATCH_GC_THRESHOLD > before[0]  # young objects collected rarely while tagging
+    assert gc.get_threshold() == before
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == [f"d{i}" for i in range(5)] and summary.documents == 5
     assert all(r["model"] == "v1" and set(r["scores"]) == set(mini_tagger.tags) for r in rows)
@@ -198,9 +204,29 @@ def test_jsonl_line_is_one_line_of_the_same_json():
 
     rec = {"id": "줄\n바꿈 \"따옴표\"", "tags": ["metaverse"], "scores": {"metaverse": 0.0001, "care-robots": 1.0}, "model": "v",
            "explain": {"metaverse": {"up": [["메타버스", 0.5]], "down": []}}}
-    line = jsonl_line(rec)
+    line = jsonl_line(rec).decode("utf-8")
     assert line.endswith("\n") and line.count("\n") == 1 and "메타버스" in line
     assert json.loads(line) == rec
+
+
+def test_jsonl_writer_writes_bytes_through_any_stream_in_order():
+    import io
+
+    from classifier.batch import JsonlWriter
+
+    rec = {"id": "가", "tags": [], "scores": {}, "model": "v"}
+    raw = io.BytesIO()
+    text = io.TextIOWrapper(raw, encoding="utf-8")
+    text.write("앞\n")  # text written before the writer's bytes comes out first
+    JsonlWriter(text).write(rec)
+    text.flush()
+    plain = io.StringIO()  # a text stream with no bytes underneath
+    JsonlWriter(plain).write(rec)
+    binary = io.BytesIO()
+    JsonlWriter(binary).write(rec)
+    line = '{"id":"가","tags":[],"scores":{},"model":"v"}\n'
+    assert raw.getvalue().decode("utf-8") == "앞\n" + line
+    assert plain.getvalue() == line and binary.getvalue().decode("utf-8") == line
 
 
 def test_the_input_left_at_the_end_is_shared_evenly_by_the_workers():
