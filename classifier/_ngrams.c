@@ -132,7 +132,7 @@ static void rows_end(Rows *r, Py_ssize_t doc) {
     double squares = 0.0;
     for (Py_ssize_t i = r->first; i < r->k; i++) {
         double tf = r->data[i];
-        if (r->sublinear)
+        if (r->sublinear && tf != 1.0)  /* 1 + log(1) is 1: most n-grams of a headline occur once */
             tf = log(tf) + 1.0;
         double value = tf * r->idf[r->indices[i]];
         r->data[i] = value;
