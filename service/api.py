@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,23 @@ def json_body() -> dict[str, Any]:
         raise BadRequest("malformed JSON: nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("expected a JSON object")
+    if _SURROGATE_ESCAPE.search(text) and _holds_lone_surrogate(body):
+        # "\ud800" alone is valid JSON but no character: it cannot be analysed, stored or written.
+        raise BadRequest("a lone surrogate escape (\\ud800-\\udfff) is not a character")
     return body
+
+
+# A \u escape of a UTF-16 surrogate: only then can the parsed body hold a lone one (a pair is
+# decoded into one character).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def only(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:

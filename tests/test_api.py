@@ -127,6 +127,9 @@ def test_tag_bad_input(api, kwargs, status, code):
         '{"documents": {"text": "x"}}',
         '{"text": "x", "threshold": NaN}',
         '{"text": {"nested": "object"}}',
+        '{"text": "깨진 \\ud800 문장"}',  # valid JSON, but a lone surrogate is no character
+        '{"id": "s1", "text": "문장 \\udfff", "tags": []}',
+        '{"text": "이모지 \\ud83d\\ude00 뒤에 \\udc00"}',
     ],
 )
 def test_hostile_bodies_never_give_500(api, raw):
@@ -136,6 +139,14 @@ def test_hostile_bodies_never_give_500(api, raw):
         response = api.post(url, data=raw, content_type="application/json", headers=headers)
         assert 400 <= response.status_code < 500, (url, response.status_code)
         assert response.get_json()["error"]["code"]
+
+
+def test_an_escaped_surrogate_pair_is_one_character_and_a_lone_one_is_refused(api):
+    pair = api.post("/v1/tag", data='{"text": "돌봄 로봇 \\ud83e\\udd16 보급"}', content_type="application/json")
+    assert pair.status_code == 200 and pair.get_json()["tags"] is not None
+    lone = api.post("/v1/tag", data='{"text": "돌봄 로봇 \\ud83e 보급"}', content_type="application/json")
+    assert lone.status_code == 400
+    assert lone.get_json()["error"] == {"code": "bad_request", "message": "a lone surrogate escape (\\ud800-\\udfff) is not a character"}
 
 
 def test_unknown_route_and_method(api):
