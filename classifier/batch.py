@@ -73,7 +73,7 @@ def jsonl_line(rec: dict[str, Any]) -> bytes:
     """``rec`` as one line of JSON in UTF-8, characters unescaped. orjson, not ``json.dumps``: 0.6
     instead of 4.4 µs per headline's result, which was 8% of the work after Kiwi. Bytes, written
     as they are: decoding them to write them through a text file, which encodes them again, cost
-    another 2,000 instructions per headline (valgrind)."""
+    another ~4,000 instructions per headline (valgrind)."""
     return orjson.dumps(rec, option=orjson.OPT_APPEND_NEWLINE)
 
 
@@ -205,8 +205,8 @@ def freeze_heap() -> None:
 # Tracked allocations between two young-generation collections while tagging (Python's default:
 # 700). A batch's objects (morpheme lists, results) live until the batch is written, so with 700
 # the collector ran ~12 times per 1,024 headlines, walking every live list and touching each
-# string in it: ~90 cache misses and 2,000 instructions per headline (valgrind), for no garbage
-# (nothing in tagging makes reference cycles). At 100,000 it runs about once per 20 batches.
+# string in it: ~90 cache misses and ~4,000 instructions per headline (valgrind), for no garbage
+# (its 25 collections over 2,000 headlines freed nothing). At 100,000 it runs about once per 20 batches.
 BATCH_GC_THRESHOLD = 100_000
 
 
