@@ -96,13 +96,14 @@ def _may_change(text: str) -> bool:
     whether or not it is furniture (a page with no article is left whole), so a headline without
     any of these needs no other test. String methods, not one regex search: 0.7 instead of 2.4 µs
     a headline (the search tried its alternatives at every character), 3.4 with eight searches."""
+    first = text[:1]
     return (
         not text.isprintable()
         or "  " in text
         or "@" in text
         or "기자" in text
-        or text[:1] in _LEADS
-        or text[:1].isspace()
+        or first in _LEADS
+        or first.isspace()
         or text[-1:].isspace()
     )
 

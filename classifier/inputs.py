@@ -147,6 +147,25 @@ def _text_file(path: Path, doc_id: str) -> Record:
 
 _BLANK = object()
 _SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = "a lone surrogate escape (\\ud800-\\udfff) is not a character"
+
+
+def holds_lone_surrogate(value: object) -> bool:
+    """Whether a parsed JSON value holds a lone UTF-16 surrogate in any string or key: ``"\\ud800"``
+    alone is valid JSON but no character (Kiwi cannot analyse it, nor UTF-8 store or write it).
+    Walked without recursion, however deep the value."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _jsonl_line(raw: bytes | str, number: int, name: str) -> Record | None:
@@ -159,9 +178,8 @@ def _jsonl_line(raw: bytes | str, number: int, name: str) -> Record | None:
             return None
         if isinstance(record, InputError):
             return record
-        if isinstance(record, dict) and any(isinstance(record.get(k), str) and _SURROGATE.search(record[k]) for k in ("id", "text", "title")):
-            # "\ud800" alone is valid JSON but no character: the output could not be written.
-            return InputError(location, "a lone surrogate escape (\\ud800-\\udfff) is not a character")
+        if isinstance(record, dict) and holds_lone_surrogate([record.get(k) for k in ("id", "text", "title")]):
+            return InputError(location, LONE_SURROGATE)
     if not isinstance(record, dict):
         return InputError(location, "expected a JSON object")
     doc_id = record.get("id", str(number))

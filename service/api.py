@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from classifier.data import TagDef
 from classifier.exceptions import InvalidValue, ModelNotFound, TextTooLong
+from classifier.inputs import LONE_SURROGATE, holds_lone_surrogate
 from classifier.jobs import JobBook, launch
 from classifier.keywords import check_keyword
 
@@ -46,23 +46,9 @@ def json_body() -> dict[str, Any]:
         raise BadRequest("malformed JSON: nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("expected a JSON object")
-    if _SURROGATE_ESCAPE.search(text) and _holds_lone_surrogate(body):
-        # "\ud800" alone is valid JSON but no character: it cannot be analysed, stored or written.
-        raise BadRequest("a lone surrogate escape (\\ud800-\\udfff) is not a character")
+    if holds_lone_surrogate(body):
+        raise BadRequest(LONE_SURROGATE)
     return body
-
-
-# A \u escape of a UTF-16 surrogate: only then can the parsed body hold a lone one (a pair is
-# decoded into one character).
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def _holds_lone_surrogate(value: Any) -> bool:
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def only(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
