@@ -95,7 +95,7 @@ def simulate(ynat: Path, start: int, step: int, stop: int, seed: int) -> None:
                 chosen = local.choice(remaining, size=step, replace=False)
             else:
                 scores = tagger.scores_analysed([docs[i] for i in remaining])
-                sure = certainty(scores, tagger._check().thresholds_, exclusive=True)
+                sure = certainty(scores, tagger.operating_point()[1][0], exclusive=True)
                 chosen = remaining[np.argsort(sure, kind="stable")[:step]]
             labelled = np.concatenate([labelled, chosen])
         curves[strategy] = curve

@@ -21,7 +21,8 @@ from .tagger import Tagger
 
 
 def certainty(scores: np.ndarray, thresholds: np.ndarray, exclusive: bool) -> np.ndarray:
-    """Per document (row), how sure the model is, in [0, 1]; smaller is less sure. Multi-label:
+    """Per document (row), how sure the model is, in [0, 1]; smaller is less sure. ``thresholds``:
+    one per tag, or one per document and tag. Multi-label:
     the smallest distance of a tag's score from its threshold, as a share of the room on that side
     (a score of 0 or 1 is fully sure, one at the threshold not at all). Single-label: 1 - the
     entropy of the class scores over its maximum."""
@@ -45,7 +46,8 @@ def least_certain(
     if column is None:
         sure = certainty(scores, thresholds, exclusive)
     else:
-        sure = certainty(scores[:, [column]], np.atleast_1d(thresholds)[[column]], exclusive=False)
+        limits = np.broadcast_to(thresholds, scores.shape)[:, [column]]
+        sure = certainty(scores[:, [column]], limits, exclusive=False)
     order = np.argsort(sure, kind="stable")[:n]
     return order, sure[order]
 
@@ -67,14 +69,14 @@ def suggest(
 ) -> list[Suggestion]:
     """The ``n`` documents of ``pool`` the model is least sure about (least certain first),
     leaving out ids in ``skip_ids`` (documents already labelled)."""
-    thresholds = tagger._check().thresholds_
+    by_genre = tagger.operating_point()[1]
     heap: list[tuple[float, int, Suggestion]] = []  # max-heap on certainty via negation
     order = count()
     docs = (d for d in pool if d.id not in skip_ids)
     while batch := list(islice(docs, batch_size)):
         results = tagger.tag([d.full_text for d in batch])
         scores = np.array([[r.scores[t] for t in tagger.tags] for r in results])  # one scoring pass
-        sureness = certainty(scores, thresholds, tagger.exclusive)
+        sureness = certainty(scores, by_genre[[r.genre for r in results]], tagger.exclusive)
         for doc, sure, result in zip(batch, sureness, results):
             item = (-float(sure), next(order), Suggestion(doc, round(float(sure), 4), result.tags, result.scores))
             if len(heap) < n:

@@ -14,14 +14,16 @@ from . import __version__
 from . import distributed
 from .batch import BATCH_SIZE, TagOptions, tag_to_output
 from .evaluate import cross_validate, format_report, holdout
-from .exceptions import KtagError
+from .exceptions import InvalidValue, KtagError
 from .active import suggest
 from .cache import MorphemeCache
 from .data import read_labelled
 from .inputs import check_inputs, count_records, iter_documents, iter_records
 from .registry import ModelRegistry, default_models_dir
 from .report import build_evaluation, write_report
+from .shares import parse_shares
 from .store import DB_FILE, LabelStore, import_files
+from .suspects import dataset_suspects
 from .training import DEFAULT_LABELS, SETTINGS_FILE, ensure_model, load_dataset, make_factory, train
 from .tune import format_trials, save_settings, tune
 
@@ -50,6 +52,13 @@ models_option = click.option(
 )
 
 
+share_option = click.option(
+    "--share",
+    "shares",
+    multiple=True,
+    metavar="TAG=SHARE",
+    help="A tag's expected share of the stream to tag, in (0, 1), over the taxonomy's (repeatable).",
+)
 no_clean_option = click.option("--no-clean", is_flag=True, help="Keep crawled-page furniture (bylines, banners, widgets...) instead of stripping it.")
 no_cache_option = click.option("--no-cache", is_flag=True, help="Analyse every text with Kiwi instead of reusing the morpheme cache ($KTAG_CACHE).")
 
@@ -73,11 +82,13 @@ def main() -> None:
 @click.option("--exclusive/--multi-label", default=None, help="Single-label mode (one tag per document), or multi-label.")
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds for the printed metrics.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@share_option
 @no_clean_option
 @no_cache_option
 @models_option
 def train_cmd(
-    labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, no_clean: bool, no_cache: bool, models: Path | None
+    labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, shares: tuple[str, ...],
+    no_clean: bool, no_cache: bool, models: Path | None,
 ) -> None:
     """Train a model from labelled files, print cross-validated metrics, make it current.
 
@@ -86,8 +97,12 @@ def train_cmd(
     Example: ktag train labels/ --folds 5
     """
     dataset = load_dataset(list(labelled) or [DEFAULT_LABELS], taxonomy, exclusive)
+    stated = parse_shares(shares, dataset.taxonomy.ids)
     cache = None if no_cache else MorphemeCache()
-    result = train(dataset, _registry(models), folds=folds, clean=not no_clean, progress=lambda message, _fraction: _stderr(message), cache=cache)
+    result = train(
+        dataset, _registry(models), folds=folds, clean=not no_clean, progress=lambda message, _fraction: _stderr(message),
+        cache=cache, shares=stated,
+    )
     if as_json:
         click.echo(json.dumps({"version": result.version, "metrics": result.metrics}, ensure_ascii=False))
         return
@@ -111,6 +126,8 @@ def train_cmd(
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786), or 'local' for a cluster on this machine.")
 @click.option("--partition-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True, help="Documents per Dask task.")
 @click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels to train the default model from when there is none.")
+@share_option
+@click.option("--shares-from", "shares_from", multiple=True, metavar="POOL", help="Estimate each tag's share from these unlabelled documents of the stream (EM), and tag at it.")
 @no_clean_option
 @models_option
 def tag_cmd(
@@ -128,6 +145,8 @@ def tag_cmd(
     scheduler: str | None,
     partition_size: int,
     labels: Path,
+    shares: tuple[str, ...],
+    shares_from: tuple[str, ...],
     no_clean: bool,
     models: Path | None,
 ) -> None:
@@ -143,8 +162,11 @@ def tag_cmd(
     if engine == "dask" and (output is None or scheduler is None):
         raise click.UsageError("--engine dask needs --scheduler ADDRESS and -o FOLDER")
     check_inputs(inputs)
+    check_inputs(shares_from)
+    parse_shares(shares, None)  # a bad value fails before any model is trained or loaded
     registry = _registry(models)
     version, tagger = registry.load(ensure_model(registry, labels, _stderr))
+    tagger = _operating(tagger, shares, shares_from, quiet)
     options = TagOptions(threshold, top_k, explain, batch_size, clean=False if no_clean else None)
     show = not quiet and sys.stderr.isatty()
     total = count_records(list(inputs)) if show else None
@@ -169,6 +191,74 @@ def tag_cmd(
             )
     if not quiet:
         _stderr(summary.line())
+
+
+def _operating(tagger: Any, shares: tuple[str, ...], pools: tuple[str, ...], quiet: bool) -> Any:
+    """The tagger at the shares given (``--share``) or estimated from pools (``--shares-from``)."""
+    stated = parse_shares(shares, tagger.tags)
+    if not stated and not pools:
+        return tagger
+    estimated = _estimate(tagger, pools) if pools else {}
+    operating = {**tagger.shares, **estimated, **stated}
+    if not quiet:
+        _stderr("tagging at shares " + ", ".join(f"{t}={v:.4g}" for t, v in operating.items()))
+    return tagger.with_shares(operating)
+
+
+def _estimate(tagger: Any, pools: tuple[str, ...]) -> dict[str, float]:
+    try:
+        return tagger.estimate_shares(d.full_text for d in iter_documents(list(pools)))
+    except InvalidValue:
+        raise click.ClickException(f"{', '.join(pools)}: no documents to estimate shares from") from None
+
+
+@main.command("shares")
+@click.option("--pool", "pool", required=True, multiple=True, help="Unlabelled documents of the stream (JSONL, CSV, text files or folders); repeatable.")
+@click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels to train the default model from when there is none.")
+@models_option
+def shares_cmd(pool: tuple[str, ...], labels: Path, models: Path | None) -> None:
+    """Estimate each tag's share of a stream from an unlabelled sample of it (EM on the current
+    model's scores), and print it with the model's training and operating shares, as JSON.
+
+    Put the estimates in the taxonomy ("share") or pass them to 'ktag tag --share'.
+
+    Example: ktag shares --pool crawled.jsonl
+    """
+    check_inputs(pool)
+    registry = _registry(models)
+    version, tagger = registry.load(ensure_model(registry, labels, _stderr))
+    estimated = _estimate(tagger, pool)
+    click.echo(json.dumps(
+        {"model": version, "estimated": estimated, "training": tagger.train_shares, "operating": tagger.shares},
+        ensure_ascii=False,
+    ))
+
+
+@main.command("suspects")
+@click.argument("labelled", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-n", "count", type=click.IntRange(min=1), default=None, help="At most this many (default: all that are flagged).")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds for the out-of-fold scores.")
+@click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON.")
+@click.option("--exclusive/--multi-label", default=None, help="Single-label or multi-label mode.")
+@no_clean_option
+@no_cache_option
+def suspects_cmd(
+    labelled: tuple[Path, ...], count: int | None, folds: int, taxonomy: Path | None, exclusive: bool | None, no_clean: bool, no_cache: bool
+) -> None:
+    """List labelled documents whose stored tags the out-of-fold model confidently contradicts,
+    most suspect first (confident learning), one JSON line each.
+
+    Example: ktag suspects labels/ -n 50
+    """
+    dataset = load_dataset(list(labelled), taxonomy, exclusive)
+    found = dataset_suspects(dataset, folds=folds, cache=None if no_cache else MorphemeCache(), clean=not no_clean)
+    for suspect in found[:count]:
+        doc = dataset.documents[suspect.index]
+        click.echo(json.dumps(
+            {"id": doc.id, "quality": round(suspect.quality, 4), "tags": list(doc.tags),
+             "issues": [i.to_dict() for i in suspect.issues], "excerpt": doc.full_text[:200], "location": doc.location},
+            ensure_ascii=False,
+        ))
 
 
 @main.command("suggest")
@@ -204,6 +294,7 @@ def suggest_cmd(pool: tuple[str, ...], count: int, labels: Path, models: Path | 
 @click.option("--exclusive/--multi-label", default=None, help="Single-label or multi-label mode.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write an HTML report with plots into this folder (needs the 'report' extra).")
+@share_option
 @no_clean_option
 def evaluate_cmd(
     labelled: tuple[Path, ...],
@@ -213,14 +304,21 @@ def evaluate_cmd(
     exclusive: bool | None,
     as_json: bool,
     report_dir: Path | None,
+    shares: tuple[str, ...],
     no_clean: bool,
 ) -> None:
     """Measure precision, recall, F1 and calibration (and hamming loss or accuracy + confusion matrix).
 
+    With shares (the taxonomy's, or --share), also the precision and recall expected on a stream
+    where each tag has its share.
+
     Example: ktag evaluate labels/ --folds 5 --report report/
     """
     dataset = load_dataset(list(labelled), taxonomy, exclusive)
-    factory = make_factory(dataset.taxonomy, dataset.user_words, dataset.settings_features(), dataset.settings_model(), clean=not no_clean)
+    stated = parse_shares(shares, dataset.taxonomy.ids)
+    factory = make_factory(
+        dataset.taxonomy, dataset.user_words, dataset.settings_features(), dataset.settings_model(), clean=not no_clean, shares=stated
+    )
     tagger = factory()
     docs = tagger.analyse(dataset.texts)
     test = None
@@ -381,8 +479,11 @@ def info_cmd(as_json: bool, models: Path | None) -> None:
     click.echo(f"versions   {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}")
     click.echo("taxonomy")
     names = {t["id"]: t.get("name", "") for t in meta.get("taxonomy", {}).get("tags", [])}
+    by_genre, shares = meta.get("thresholds_by_genre", {}), meta.get("shares", {})
     for tag in meta["tags"]:
-        click.echo(f"  {tag:<20} threshold {meta['thresholds'][tag]:.3f}  {names.get(tag, '')}")
+        short = f" (headlines {by_genre['short'][tag]:.3f})" if "short" in by_genre else ""
+        share = f"  share {shares[tag]:.4g}" if tag in shares else ""
+        click.echo(f"  {tag:<20} threshold {meta['thresholds'][tag]:.3f}{short}{share}  {names.get(tag, '')}")
     if meta.get("metrics"):
         click.echo(f"cross-validated ({meta.get('folds')} folds)")
         click.echo(format_report(meta["metrics"], meta["tags"]))

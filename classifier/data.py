@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .exceptions import LabelledDataError, TaxonomyError, UnknownTag
+from .exceptions import InvalidValue, LabelledDataError, TaxonomyError, UnknownTag
 from .keywords import check_keyword
+from .shares import check_share
 
 TAXONOMY_FILE = "taxonomy.json"
 USER_DICT_FILE = "userdict.txt"
 LABELLED_SUFFIXES = (".jsonl", ".csv")
 # Optional JSONL fields kept with a document (the label store writes and reads them back).
-EXTRA_FIELDS = ("source", "created", "updated")
+EXTRA_FIELDS = ("source", "created", "updated", "origin")
 _TAG_ID = re.compile(r"^[^\s/\\|,\x00-\x1f]{1,64}$")
 _DOC_ID = re.compile(r"^[^\s/\\\x00-\x1f]{1,200}$")
 
@@ -42,11 +43,14 @@ class TagDef:
     name: str = ""
     description: str = ""
     keywords: tuple[str, ...] = ()
+    share: float | None = None  # expected share of the documents of the stream to tag (0-1)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "name": self.name, "description": self.description}
         if self.keywords:
             out["keywords"] = list(self.keywords)
+        if self.share is not None:
+            out["share"] = self.share
         return out
 
 
@@ -65,6 +69,11 @@ class Taxonomy:
     def keywords(self) -> dict[str, tuple[str, ...]]:
         """Each tag's keyword rules (``classifier/keywords.py``), for tags that have any."""
         return {t.id: t.keywords for t in self.tags if t.keywords}
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Each tag's expected share of the stream (``classifier/shares.py``), where stated."""
+        return {t.id: t.share for t in self.tags if t.share is not None}
 
     def __contains__(self, tag: object) -> bool:
         return tag in self.ids
@@ -91,7 +100,13 @@ class Taxonomy:
                     check_keyword(keyword)
                 except ValueError as exc:
                     raise TaxonomyError(f"{source}: tag {item['id']!r}: {exc}") from exc
-            tags.append(TagDef(item["id"], str(item.get("name", "")), str(item.get("description", "")), tuple(keywords)))
+            share = item.get("share")
+            if share is not None:
+                try:
+                    share = check_share(item["id"], share)
+                except InvalidValue as exc:
+                    raise TaxonomyError(f"{source}: {exc}") from exc
+            tags.append(TagDef(item["id"], str(item.get("name", "")), str(item.get("description", "")), tuple(keywords), share))
         ids = [t.id for t in tags]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

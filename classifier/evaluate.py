@@ -9,11 +9,14 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, hamming_loss, precision_recall_fscore_support
-from sklearn.model_selection import KFold, StratifiedKFold
+from joblib import Parallel, delayed
 
 from .calibration import calibration_report
 from .exceptions import TrainingError
 from .features import Analysed
+from .groups import near_duplicate_groups
+from .model import fold_indices
+from .shares import precision_at_share
 from .tagger import Tagger
 
 
@@ -44,18 +47,39 @@ def report(Y_true: np.ndarray, Y_pred: np.ndarray, tags: Sequence[str], exclusiv
     return out
 
 
-def split(Y: np.ndarray, folds: int, exclusive: bool, random_state: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """K folds over the documents; stratified by tag in exclusive mode when every tag allows it."""
+def split(
+    Y: np.ndarray, folds: int, exclusive: bool, random_state: int = 0, groups: np.ndarray | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """K folds over the documents, a near-duplicate group never on both sides (``groups``);
+    stratified by tag in exclusive mode when every tag allows it."""
     n = Y.shape[0]
     if folds < 2:
         raise TrainingError("cross-validation needs at least 2 folds")
     if n < folds:
         raise TrainingError(f"{n} documents are too few for {folds}-fold cross-validation")
-    if exclusive:
-        labels = Y.argmax(axis=1)
-        if np.bincount(labels, minlength=Y.shape[1])[np.unique(labels)].min() >= folds:
-            return list(StratifiedKFold(folds, shuffle=True, random_state=random_state).split(np.zeros(n), labels))
-    return list(KFold(folds, shuffle=True, random_state=random_state).split(np.zeros(n)))
+    if groups is not None and len(np.unique(groups)) < folds:
+        raise TrainingError(f"{len(np.unique(groups))} distinct documents (near-duplicates joined) are too few for {folds}-fold cross-validation")
+    return fold_indices(Y, folds, exclusive, random_state, groups)
+
+
+def document_groups(docs: Sequence[Analysed]) -> np.ndarray:
+    """Near-duplicate groups of analysed documents (by their cleaned texts)."""
+    return near_duplicate_groups([d.text for d in docs])
+
+
+def _fold(
+    make_tagger: Callable[[], Tagger],
+    docs: Sequence[Analysed],
+    tag_lists: Sequence[Sequence[str]],
+    groups: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One fold: a fresh tagger fitted on ``train``; its scores and decisions on ``test``."""
+    tagger = make_tagger().fit_analysed([docs[j] for j in train], [tag_lists[j] for j in train], groups=groups[train])
+    test_docs = [docs[j] for j in test]
+    scores = tagger.scores_analysed(test_docs)
+    return test, scores, tagger.decide_analysed(test_docs, scores)
 
 
 def cross_validate(
@@ -65,26 +89,51 @@ def cross_validate(
     folds: int = 5,
     random_state: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    groups: np.ndarray | None = None,
+    n_jobs: int = 1,
 ) -> tuple[dict[str, Any], np.ndarray]:
     """K-fold cross-validation of freshly made taggers; returns the report and out-of-fold scores.
 
     Each fold fits a whole tagger (features, models, its own thresholds) on the other folds only.
+    Near-duplicates (``groups``, computed from the texts when not given) stay on one side of
+    every split, as new documents would be. ``n_jobs`` folds are fitted in parallel processes.
     """
     prototype = make_tagger()
     Y = prototype.indicator(tag_lists)
+    groups = document_groups(docs) if groups is None else np.asarray(groups)
+    splits = split(Y, folds, prototype.exclusive, random_state, groups)
     scores = np.zeros(Y.shape)
     Y_pred = np.zeros_like(Y)
-    splits = split(Y, folds, prototype.exclusive, random_state)
-    for i, (train, test) in enumerate(splits):
-        tagger = make_tagger().fit_analysed([docs[j] for j in train], [tag_lists[j] for j in train])
-        test_docs = [docs[j] for j in test]
-        scores[test] = tagger.scores_analysed(test_docs)
-        Y_pred[test] = tagger.indicator([r.tags for r in tagger.tag_analysed(test_docs)])
+    jobs = (delayed(_fold)(make_tagger, docs, tag_lists, groups, train, test) for train, test in splits)
+    done = 0
+    for test, fold_scores, predicted in Parallel(n_jobs=min(n_jobs, len(splits)), return_as="generator")(jobs):
+        scores[test], Y_pred[test] = fold_scores, predicted
+        done += 1
         if progress:
-            progress(i + 1, len(splits))
+            progress(done, len(splits))
     rep = report(Y, Y_pred, prototype.tags, prototype.exclusive)
     rep["calibration"] = calibration_report(scores, Y, prototype.tags)
+    if prototype.shares and not prototype.exclusive:
+        rep["at_share"] = at_share_report(Y, Y_pred, prototype.tags, prototype.shares)
     return rep, scores
+
+
+def at_share_report(
+    Y_true: np.ndarray, Y_pred: np.ndarray, tags: Sequence[str], shares: dict[str, float]
+) -> dict[str, dict[str, float]]:
+    """Per tag with a stated share: precision, recall and F1 expected on a stream where the tag
+    has that share, from the true- and false-positive rates measured here."""
+    out = {}
+    for k, tag in enumerate(tags):
+        if tag not in shares:
+            continue
+        y, p = Y_true[:, k].astype(bool), Y_pred[:, k].astype(bool)
+        tpr = float((y & p).sum() / y.sum()) if y.any() else 0.0
+        fpr = float((~y & p).sum() / (~y).sum()) if (~y).any() else 0.0
+        precision = precision_at_share(tpr, fpr, shares[tag])
+        f1 = 2 * precision * tpr / (precision + tpr) if precision + tpr else 0.0
+        out[tag] = {"share": shares[tag], "precision": precision, "recall": tpr, "f1": f1, "false_positive_rate": fpr}
+    return out
 
 
 def holdout(tagger: Tagger, docs: Sequence[Analysed], tag_lists: Sequence[Sequence[str]]) -> tuple[dict[str, Any], np.ndarray]:
@@ -94,6 +143,8 @@ def holdout(tagger: Tagger, docs: Sequence[Analysed], tag_lists: Sequence[Sequen
     Y_pred = tagger.indicator([r.tags for r in tagger.tag_analysed(docs)])
     rep = report(Y, Y_pred, tagger.tags, tagger.exclusive)
     rep["calibration"] = calibration_report(scores, Y, tagger.tags)
+    if tagger.shares and not tagger.exclusive:
+        rep["at_share"] = at_share_report(Y, Y_pred, tagger.tags, tagger.shares)
     return rep, scores
 
 
@@ -111,7 +162,7 @@ def learning_curve(
     Y = prototype.indicator(tag_lists)
     rng = np.random.default_rng(random_state)
     points = []
-    splits = split(Y, folds, prototype.exclusive, random_state)
+    splits = split(Y, folds, prototype.exclusive, random_state, document_groups(docs))
     for fraction in fractions:
         predicted, sizes = np.zeros_like(Y), []
         for train, test in splits:
@@ -161,4 +212,13 @@ def format_report(rep: dict[str, Any], tags: Sequence[str] | None = None) -> str
         for t in tags:
             c = rep["calibration"][t]
             lines.append(f"{_ljust(t, width)}  ECE {c['ece']:.3f}  Brier {c['brier']:.3f}")
+    if rep.get("at_share"):
+        lines.append("expected on a stream where each tag has its stated share")
+        lines.append(f"{_ljust('tag', width)}     share  precision  recall     f1  false-tag rate")
+        for t in tags:
+            if t in rep["at_share"]:
+                m = rep["at_share"][t]
+                lines.append(
+                    f"{_ljust(t, width)}  {m['share']:8.4f}  {m['precision']:9.3f}  {m['recall']:6.3f}  {m['f1']:5.3f}  {m['false_positive_rate']:14.4f}"
+                )
     return "\n".join(lines)

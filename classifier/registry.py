@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .crossval import CrossVal
 from .exceptions import ModelNotFound
 from .tagger import Tagger, read_metadata
 
@@ -32,12 +33,18 @@ class ModelRegistry:
     def new_version(self) -> str:
         return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
 
-    def save(self, tagger: Tagger, metadata: dict[str, Any] | None = None, activate: bool = True) -> str:
-        """Store ``tagger`` as a new version (made current unless ``activate`` is false)."""
+    def save(
+        self, tagger: Tagger, metadata: dict[str, Any] | None = None, activate: bool = True, crossval: CrossVal | None = None
+    ) -> str:
+        """Store ``tagger`` as a new version (made current unless ``activate`` is false), with the
+        out-of-fold scores of its training documents when given."""
         version = self.new_version()
         self.root.mkdir(parents=True, exist_ok=True)
         staging = self.root / f".tmp-{version}"
         try:
+            staging.mkdir()
+            if crossval is not None:
+                crossval.save(staging)
             tagger.save(staging, {"version": version, **(metadata or {})})
             staging.rename(self.root / version)
         finally:
@@ -78,6 +85,10 @@ class ModelRegistry:
 
     def metadata(self, version: str | None = None) -> dict[str, Any]:
         return read_metadata(self.root / self._resolve(version))
+
+    def crossval(self, version: str | None = None) -> CrossVal | None:
+        """The out-of-fold scores stored with ``version`` (or the current one), if any."""
+        return CrossVal.load(self.root / self._resolve(version))
 
     def load(self, version: str | None = None) -> tuple[str, Tagger]:
         """``(version, tagger)`` for ``version`` or the current one, integrity-checked."""

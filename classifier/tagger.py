@@ -1,11 +1,13 @@
 """The ``Tagger`` façade: analyse → features → linear model, with save/load and explanations."""
 from __future__ import annotations
 
+import copy
 import hashlib
+import itertools
 import json
 import platform
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,18 +16,20 @@ import joblib
 import numpy as np
 from scipy import sparse
 
-from .exceptions import ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
+from .exceptions import InvalidValue, ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
 from .cache import MorphemeCache
 from .clean import clean_text
 from .features import MORPH, Analysed, FeatureSettings, blocks, build_features, feature_kinds, transform
+from .genre import GENRE_NAMES, LONG, genre_of
 from .keywords import KeywordPrior
 from .model import LinearTagModel, decide
+from .shares import adjust, check_share, cut_for_share, estimate_shares, shares_vector
 from .tokenize import MorphemeAnalyzer
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 # Bumped whenever the pickled classes change shape: an older file is refused before unpickling.
-FORMAT = 6
+FORMAT = 7
 
 
 @dataclass
@@ -34,6 +38,7 @@ class TagResult:
 
     tags: list[str]
     scores: dict[str, float]
+    genre: int = 0  # classifier.genre: SHORT or LONG, whose thresholds applied (Tagger.thresholds_by_genre)
     # Per passing tag: "up" / "down" (morpheme, contribution) pairs, and "keywords" (phrases found)
     # when the tag has keyword rules.
     explanations: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
@@ -76,6 +81,7 @@ class Tagger:
         analyzer: MorphemeAnalyzer | None = None,
         clean: bool = True,
         keywords: Mapping[str, Sequence[str]] | None = None,
+        shares: Mapping[str, float] | None = None,
     ) -> None:
         if not tags:
             raise TrainingError("a tagger needs at least one tag")
@@ -86,6 +92,10 @@ class Tagger:
         self.analyzer = analyzer or MorphemeAnalyzer()
         self.clean = clean  # strip crawled-page furniture before analysis (classifier/clean.py)
         self.keywords = KeywordPrior(self.tags, keywords or {})
+        # Each tag's expected share in the stream to tag (classifier/shares.py); a tag without one
+        # is scored at its share in the training data.
+        self.shares = {t: check_share(t, v) for t, v in (shares or {}).items() if t in self.tags}
+        self._operating: tuple[np.ndarray, np.ndarray] | None = None
         self._vectorizer: Any = None
         self._model: LinearTagModel | None = None
         self._names: list[tuple[str, str]] | None = None
@@ -121,7 +131,11 @@ class Tagger:
     def fit(self, texts: Sequence[str], tag_lists: Sequence[Sequence[str]]) -> Tagger:
         return self.fit_analysed(self.analyse(texts), tag_lists)
 
-    def fit_analysed(self, docs: Sequence[Analysed], tag_lists: Sequence[Sequence[str]]) -> Tagger:
+    def fit_analysed(
+        self, docs: Sequence[Analysed], tag_lists: Sequence[Sequence[str]], groups: np.ndarray | None = None
+    ) -> Tagger:
+        """Fit on analysed documents; ``groups`` (near-duplicate groups, ``classifier.groups``)
+        keep copies of a story on one side of the folds that calibrate the scores."""
         if len(docs) != len(tag_lists):
             raise TrainingError(f"{len(docs)} documents but {len(tag_lists)} tag lists")
         if not docs:
@@ -132,8 +146,10 @@ class Tagger:
             X = vectorizer.fit_transform(docs)
         except ValueError as exc:  # e.g. "empty vocabulary" when every text is punctuation
             raise TrainingError(f"cannot build features: {exc}") from exc
-        model = LinearTagModel(exclusive=self.exclusive, **self.model_params).fit(X, Y, self._prior(docs))
-        self._vectorizer, self._model, self._names = vectorizer, model, None
+        model = LinearTagModel(exclusive=self.exclusive, **self.model_params).fit(
+            X, Y, self._prior(docs), groups=groups, genre=genre_of([d.text for d in docs])
+        )
+        self._vectorizer, self._model, self._names, self._operating = vectorizer, model, None, None
         return self
 
     # -- tagging ---------------------------------------------------------------------------------
@@ -148,7 +164,66 @@ class Tagger:
 
     @property
     def thresholds(self) -> dict[str, float]:
-        return dict(zip(self.tags, map(float, self._check().thresholds_)))
+        """Each tag's threshold for articles (long texts) at its operating share."""
+        return self.thresholds_by_genre[LONG]
+
+    @property
+    def thresholds_by_genre(self) -> list[dict[str, float]]:
+        """Per genre (``classifier.genre``: short, long), each tag's threshold at its operating share."""
+        return [dict(zip(self.tags, map(float, row))) for row in self.operating_point()[1]]
+
+    def describe_thresholds(self) -> dict[str, dict[str, float]]:
+        """``{"short": {tag: threshold}, "long": {...}}``, for people and metadata."""
+        return dict(zip(GENRE_NAMES, self.thresholds_by_genre))
+
+    @property
+    def train_shares(self) -> dict[str, float]:
+        """Each tag's share in the (genre-weighted) training data."""
+        return dict(zip(self.tags, map(float, self._check().train_share_)))
+
+    def operating_point(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(share, thresholds)``: per tag the stated share (or the training share), and per genre
+        and tag the threshold with the best F1 at that share, in scores adjusted to it."""
+        if self._operating is None:
+            model = self._check()
+            share = shares_vector(self.tags, self.shares, model.train_share_)
+            thresholds = model.thresholds_.astype(float).copy()
+            if not self.exclusive:
+                for k in np.flatnonzero(np.abs(share - model.train_share_) > 1e-12).tolist():
+                    for g in range(thresholds.shape[0]):
+                        roc = model.roc_[g][k]
+                        cut = cut_for_share(roc, float(share[k])) if roc is not None else None
+                        base = thresholds[g, k] if cut is None else cut
+                        thresholds[g, k] = float(adjust(np.array([[base]]), model.train_share_[[k]], share[[k]])[0, 0])
+            self._operating = (share, thresholds)
+        return self._operating
+
+    def estimate_shares(self, texts: Iterable[str], batch_size: int = 256) -> dict[str, float]:
+        """Each tag's share in ``texts`` (an unlabelled pool of the stream to tag), by EM on the
+        scores at the training shares (``classifier.shares.estimate_shares``)."""
+        model = self._check()
+        rows = []
+        iterator = iter(texts)
+        while batch := list(itertools.islice(iterator, batch_size)):
+            rows.append(self.scores_analysed(self.analyse(batch), raw=True))
+        if not rows:
+            raise InvalidValue("the pool holds no documents to estimate shares from")
+        shares = estimate_shares(np.vstack(rows), model.train_share_, self.exclusive)
+        return {t: float(v) for t, v in zip(self.tags, shares)}
+
+    def with_shares(self, shares: Mapping[str, float] | None) -> Tagger:
+        """This fitted tagger operating at other shares (a shallow copy; ``None``: as trained)."""
+        other = copy.copy(self)
+        other.shares = {t: check_share(t, v) for t, v in (shares or {}).items() if t in self.tags}
+        other._operating = None
+        return other
+
+    def _adjusted(self, scores: np.ndarray) -> np.ndarray:
+        model = self._check()
+        share = self.operating_point()[0]
+        if np.allclose(share, model.train_share_, rtol=0, atol=1e-12):
+            return scores
+        return adjust(scores, model.train_share_, share, self.exclusive)
 
     def transform(self, docs: Sequence[Analysed]) -> sparse.csr_matrix:
         self._check()
@@ -160,8 +235,20 @@ class Tagger:
             return None
         return self.keywords.scores([d.text for d in docs])
 
-    def scores_analysed(self, docs: Sequence[Analysed]) -> np.ndarray:
-        return self._check().predict_proba(blocks(self._vectorizer, list(docs)), self._prior(docs))
+    def scores_analysed(self, docs: Sequence[Analysed], *, raw: bool = False) -> np.ndarray:
+        """Scores at the operating shares (``raw``: at the training shares)."""
+        genre = genre_of([d.text for d in docs])
+        scores = self._check().predict_proba(blocks(self._vectorizer, list(docs)), self._prior(docs), genre)
+        return scores if raw else self._adjusted(scores)
+
+    def thresholds_for(self, texts: Sequence[str]) -> np.ndarray:
+        """documents × tags: the thresholds that apply to each text (by its genre)."""
+        return self.operating_point()[1][genre_of(texts)]
+
+    def decide_analysed(self, docs: Sequence[Analysed], scores: np.ndarray) -> np.ndarray:
+        """0/1 decisions for ``scores`` of ``docs`` (from ``scores_analysed``), with each
+        document's genre's thresholds."""
+        return decide(scores, self.thresholds_for([d.text for d in docs]), exclusive=self.exclusive)
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         return self.scores_analysed(self.analyse(texts))
@@ -188,8 +275,9 @@ class Tagger:
         if not docs:
             return []
         parts = blocks(self._vectorizer, list(docs))
-        scores = model.predict_proba(parts, self._prior(docs))
-        limits = model.thresholds_ if threshold is None else threshold
+        genre = genre_of([d.text for d in docs])
+        scores = self._adjusted(model.predict_proba(parts, self._prior(docs), genre))
+        limits = self.operating_point()[1][genre] if threshold is None else threshold
         passed = decide(scores, limits, exclusive=self.exclusive, top_k=top_k)
         # Passing tags first, best first; only as many columns as the most tags any document has.
         # Plain lists: indexing numpy arrays element by element cost ~10 µs per document.
@@ -197,8 +285,8 @@ class Tagger:
         order = np.argsort(np.where(passed > 0, -scores, np.inf), axis=1, kind="stable")[:, : int(counts.max())]
         names = self.tags
         results = [
-            TagResult([names[k] for k in ranking[:n]], dict(zip(names, row)))
-            for ranking, n, row in zip(order.tolist(), counts.tolist(), np.round(scores, 4).tolist())
+            TagResult([names[k] for k in ranking[:n]], dict(zip(names, row)), g)
+            for ranking, n, row, g in zip(order.tolist(), counts.tolist(), np.round(scores, 4).tolist(), genre.tolist())
         ]
         if explain:
             X = sparse.hstack(parts, format="csr")
@@ -243,6 +331,7 @@ class Tagger:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_names"] = None  # derived from the vectorizer; rebuilt on demand
+        state["_operating"] = None
         return state
 
     def describe(self) -> dict[str, Any]:
@@ -254,6 +343,7 @@ class Tagger:
             "features": self.features.to_dict(),
             "model_params": self.model_params,
             "keywords": {t: list(k) for t, k in self.keywords.keywords.items() if k},
+            "shares": dict(self.shares),
             "analyzer": {k: list(v) if isinstance(v, tuple) else v for k, v in self.analyzer.get_params().items()},
         }
 
@@ -272,6 +362,8 @@ class Tagger:
                 "sha256": sha256_file(model_path),
                 "versions": library_versions(),
                 "thresholds": self.thresholds,
+                "thresholds_by_genre": self.describe_thresholds(),
+                "train_shares": self.train_shares,
                 **self.describe(),
             }
         )

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .cache import MorphemeCache
+from .crossval import CrossVal
 from .data import LabelledDocument, Taxonomy, find_beside, find_taxonomy, read_labelled, read_user_words
-from .evaluate import cross_validate
+from .evaluate import cross_validate, document_groups
 from .exceptions import TrainingError
 from .features import Analysed, FeatureSettings
 from .registry import ModelRegistry
@@ -115,8 +119,11 @@ def make_factory(
     features: FeatureSettings | None = None,
     model_params: dict[str, Any] | None = None,
     clean: bool = True,
+    shares: dict[str, float] | None = None,
 ) -> Callable[[], Tagger]:
-    """A function that returns a fresh, unfitted tagger with these settings."""
+    """A function that returns a fresh, unfitted tagger with these settings; its operating
+    shares are the taxonomy's, with ``shares`` over them."""
+    operating = {**taxonomy.shares, **(shares or {})}
 
     def factory() -> Tagger:
         return Tagger(
@@ -127,6 +134,7 @@ def make_factory(
             analyzer=MorphemeAnalyzer(user_words=user_words),
             clean=clean,
             keywords=taxonomy.keywords,
+            shares=operating,
         )
 
     return factory
@@ -138,6 +146,7 @@ class TrainResult:
     tagger: Tagger
     metrics: dict[str, Any] | None
     dataset: Dataset
+    crossval: CrossVal | None = None  # the training documents' out-of-fold scores
 
 
 def train(
@@ -152,18 +161,22 @@ def train(
     clean: bool = True,
     progress: Callable[[str, float], None] | None = None,
     cache: MorphemeCache | None = None,
+    shares: dict[str, float] | None = None,
+    n_jobs: int | None = None,
 ) -> TrainResult:
     """Cross-validate (when there are enough documents), fit on everything and store a version.
 
     ``progress(message, fraction)`` is called as the work advances (fraction in [0, 1]); with a
-    ``cache``, only texts it has not seen with these analyzer settings go through Kiwi."""
+    ``cache``, only texts it has not seen with these analyzer settings go through Kiwi.
+    ``shares``: tags' expected shares of the stream, over the taxonomy's. ``n_jobs``: folds
+    fitted at once (default: one per core)."""
     say = progress or (lambda _msg, _fraction: None)
     if not dataset.documents:
         raise TrainingError("no training documents")
     if features is None and dataset.settings:
         features, model_params = dataset.settings_features(), {**dataset.settings_model(), **(model_params or {})}
         say(f"using the tuned settings of {dataset.settings_path}", 0.0)
-    factory = make_factory(dataset.taxonomy, dataset.user_words, features, model_params, clean)
+    factory = make_factory(dataset.taxonomy, dataset.user_words, features, model_params, clean, shares)
     tagger = factory()
     say(f"analysing {len(dataset.documents)} documents", 0.0)
     if analysed is not None:
@@ -173,19 +186,23 @@ def train(
         docs = tagger.analyse(dataset.texts, cache=cache)
         if cache is not None:
             say(f"{cache.misses - before} analysed, {len(docs) - cache.misses + before} from the morpheme cache", 0.25)
-    metrics = None
-    k = min(folds, len(docs))
+    metrics, crossval = None, None
+    groups = document_groups(docs)
+    k = min(folds, len(docs), len(np.unique(groups)))
     if k >= 2:
-        say(f"{k}-fold cross-validation", 0.3)
-        metrics, _ = cross_validate(
+        say(f"{k}-fold cross-validation (near-duplicates kept together)", 0.3)
+        metrics, oof = cross_validate(
             factory,
             docs,
             dataset.tag_lists,
             folds=k,
             progress=lambda done, total: say(f"cross-validation fold {done}/{total}", 0.3 + 0.55 * done / total),
+            groups=groups,
+            n_jobs=n_jobs or os.cpu_count() or 1,
         )
+        crossval = CrossVal.of(tagger.tags, [d.id for d in dataset.documents], dataset.texts, oof)
     say("fitting the final model", 0.85)
-    tagger.fit_analysed(docs, dataset.tag_lists)
+    tagger.fit_analysed(docs, dataset.tag_lists, groups=groups)
     version = None
     if registry is not None:
         say("saving the model", 0.95)
@@ -193,8 +210,9 @@ def train(
             tagger,
             {"taxonomy": dataset.taxonomy.to_dict(), "training": dataset.summary(), "metrics": metrics, "folds": k},
             activate=activate,
+            crossval=crossval,
         )
-    return TrainResult(version, tagger, metrics, dataset)
+    return TrainResult(version, tagger, metrics, dataset, crossval)
 
 
 def ensure_model(

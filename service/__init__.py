@@ -11,14 +11,14 @@ from flask import Flask, Response, jsonify
 
 from classifier.data import Taxonomy, find_taxonomy, read_labelled
 from classifier.registry import ModelRegistry
-from classifier.store import LabelStore
+from classifier.store import SHIPPED, LabelStore
 from classifier.tagger import Tagger
 
 from . import errors
 from .auth import Token, load_tokens
 from .config import load_config
 from .holder import ModelHolder
-from .scores import ScoreCache
+from .scores import CrossValCache, ScoreCache
 
 log = logging.getLogger("ktag.service")
 
@@ -33,15 +33,17 @@ class Services:
     tokens: list[Token]
     token_file: Path | None
     scores: ScoreCache
+    crossvals: CrossValCache
 
 
 def import_labels_on_first_start(store: LabelStore, labels: Path) -> None:
-    """An empty store takes the shipped taxonomy and labelled files (the seeds included)."""
+    """An empty store takes the shipped taxonomy and labelled files (the seeds included), marked
+    as shipped so that a person's own documents can be listed apart from them."""
     if not store.is_empty() or not labels.is_dir():
         return
     taxonomy_path = find_taxonomy([labels])
     taxonomy = Taxonomy.load(taxonomy_path) if taxonomy_path else None
-    counts = store.import_labelled(taxonomy, read_labelled([labels], taxonomy), "system:first-start")
+    counts = store.import_labelled(taxonomy, read_labelled([labels], taxonomy), "system:first-start", origin=SHIPPED)
     log.info("first start: imported %s from %s", counts, labels)
 
 
@@ -65,7 +67,7 @@ def create_app(
     if token_file:
         log.warning("no KTAG_TOKENS configured: write access uses the token(s) in %s", token_file)
     holder = ModelHolder(registry, reload_seconds=app.config["RELOAD_SECONDS"], tagger=tagger)
-    app.extensions["ktag"] = Services(store, registry, holder, tokens, token_file, ScoreCache())
+    app.extensions["ktag"] = Services(store, registry, holder, tokens, token_file, ScoreCache(), CrossValCache(registry))
 
     errors.register(app)
     from .api import bp

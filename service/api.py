@@ -13,6 +13,8 @@ from classifier.exceptions import InvalidValue, ModelNotFound, TextTooLong
 from classifier.inputs import LONE_SURROGATE, holds_lone_surrogate
 from classifier.jobs import JobBook, launch
 from classifier.keywords import check_keyword
+from classifier.shares import check_share
+from classifier.store import OWN, SHIPPED
 
 from .auth import require_read, require_write
 from .errors import BadRequest, NotReady, TooLarge, UnsupportedMediaType
@@ -74,6 +76,19 @@ def query_int(name: str, default: int, low: int, high: int) -> int:
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise InvalidValue(f"query parameter '{name}' must be an integer from {low} to {high}")
     return int(raw)
+
+
+ORIGIN_NAMES = {"own": OWN, "shipped": SHIPPED}
+
+
+def query_origin() -> str | None:
+    """``?origin=own|shipped`` (a person's own documents, or the data shipped with ktag); absent: both."""
+    raw = request.args.get("origin")
+    if raw is None or raw == "all":
+        return None
+    if raw not in ORIGIN_NAMES:
+        raise InvalidValue("query parameter 'origin' must be own, shipped or all")
+    return ORIGIN_NAMES[raw]
 
 
 def query_bool(name: str) -> bool:
@@ -141,8 +156,10 @@ def tag() -> Response:
         raise NotReady("no model is loaded yet; train one (POST /v1/train) and retry") from None
     results = tagger.tag([c[0] for c in checked], threshold=threshold, top_k=top_k, explain=explain)
     out = []
+    by_genre = tagger.thresholds_by_genre
     for (_, _, doc_id), result in zip(checked, results):
-        item: dict[str, Any] = {"tags": result.tags, "scores": result.scores}
+        applied = by_genre[result.genre] if threshold is None else dict.fromkeys(tagger.tags, threshold)
+        item: dict[str, Any] = {"tags": result.tags, "scores": result.scores, "thresholds": applied}
         if doc_id is not None:
             item["id"] = doc_id
         if explain:
@@ -155,15 +172,14 @@ def tag() -> Response:
                 for t, parts in result.explanations.items()
             }
         out.append(item)
-    thresholds = tagger.thresholds
-    if "documents" in body:
-        return jsonify({"model": version, "thresholds": thresholds, "results": out})
-    return jsonify({"model": version, "thresholds": thresholds, **out[0]})
+    if "documents" in body:  # top level: the thresholds for articles; each result has its own
+        return jsonify({"model": version, "thresholds": tagger.thresholds, "results": out})
+    return jsonify({"model": version, **out[0]})
 
 
 # -- taxonomy ------------------------------------------------------------------------------------
 def _tag_json(tag: TagDef, counts: dict[str, int]) -> dict[str, Any]:
-    return {**tag.to_dict(), "keywords": list(tag.keywords), "documents": counts.get(tag.id, 0)}
+    return {**tag.to_dict(), "keywords": list(tag.keywords), "share": tag.share, "documents": counts.get(tag.id, 0)}
 
 
 @bp.get("/tags")
@@ -186,14 +202,25 @@ def _keywords(body: dict[str, Any]) -> list[str] | None:
     return keywords
 
 
+def _share(body: dict[str, Any]) -> Any:
+    """The body's ``share``: a number in (0, 1), ``None`` (JSON null) to clear it, ``...`` if absent."""
+    if "share" not in body:
+        return ...
+    return None if body["share"] is None else check_share(str(body.get("id", "")) or "this tag", body["share"])
+
+
 @bp.post("/tags")
 def add_tag() -> Response:
     who = require_write()
-    body = only(json_body(), {"id", "name", "description", "keywords"})
+    body = only(json_body(), {"id", "name", "description", "keywords", "share"})
     tag_id = typed(body, "id", str)
     if tag_id is None:
         raise InvalidValue("'id' is required")
-    tag = TagDef(tag_id, typed(body, "name", str, ""), typed(body, "description", str, ""), tuple(_keywords(body) or ()))
+    share = _share(body)
+    tag = TagDef(
+        tag_id, typed(body, "name", str, ""), typed(body, "description", str, ""), tuple(_keywords(body) or ()),
+        None if share is ... else share,
+    )
     services().store.add_tag(tag, who)
     response = jsonify(_tag_json(tag, {}))
     response.status_code = 201
@@ -204,7 +231,7 @@ def add_tag() -> Response:
 @bp.patch("/tags/<tag_id>")
 def edit_tag(tag_id: str) -> Response:
     who = require_write()
-    body = only(json_body(), {"id", "name", "description", "keywords"})
+    body = only(json_body(), {"id", "name", "description", "keywords", "share"})
     store = services().store
     tag = store.update_tag(
         tag_id,
@@ -213,6 +240,7 @@ def edit_tag(tag_id: str) -> Response:
         name=typed(body, "name", str),
         description=typed(body, "description", str),
         keywords=_keywords(body),
+        share=_share(body),
     )
     return jsonify(_tag_json(tag, store.tag_counts()))
 
@@ -253,13 +281,16 @@ def list_documents() -> Response:
         untagged=query_bool("untagged"),
         q=request.args.get("q") or None,
         labelled=query_optional_bool("labelled"),
+        origin=query_origin(),
     )
     items = []
     for d in page.items:
         item = d.to_dict()
         item["excerpt"] = item.pop("text")[:200]
         items.append(item)
-    return jsonify({"items": items, "total": page.total, "page": page.page, "per_page": page.per_page})
+    return jsonify(
+        {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page, "origins": services().store.origin_counts()}
+    )
 
 
 @bp.post("/documents")
@@ -304,6 +335,16 @@ def patch_document(doc_id: str) -> Response:
         doc = store.edit_tags(doc_id, who, add=add, remove=remove, if_match=if_match)
     else:
         doc = store.update(doc_id, body, who, if_match=if_match)
+    return with_etag(doc.to_dict(), doc.etag)
+
+
+@bp.post("/documents/<doc_id>/confirm")
+def confirm_document(doc_id: str) -> Response:
+    """A person checked this document's tags and keeps them: it leaves the suspect labels."""
+    who = require_write()
+    if request.get_data(cache=True):
+        only(json_body(), set())
+    doc = services().store.confirm(doc_id, who, if_match=request.headers.get("If-Match"))
     return with_etag(doc.to_dict(), doc.etag)
 
 

@@ -17,6 +17,12 @@ def nullable(kind: str) -> dict[str, Any]:
     return {"type": [kind, "null"]}
 
 
+SHARE = {
+    "type": ["number", "null"],
+    "exclusiveMinimum": 0,
+    "exclusiveMaximum": 1,
+    "description": "the tag's expected share of the documents of the stream to tag (scores and thresholds are set for it at the next retrain); null: its share in the training data",
+}
 STRING_LIST = {"type": "array", "items": {"type": "string"}}
 SCORES = {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1}}
 CONTRIBUTIONS = {
@@ -35,6 +41,7 @@ DOCUMENT_COMMON: dict[str, Any] = {
     "source": {"type": "string"},
     "tags": STRING_LIST,
     "labelled": {"type": "boolean", "description": "false: in the pool, waiting for labels (not trained on)"},
+    "origin": {"enum": ["own", "shipped"], "description": "shipped: part of the labelled data that ships with ktag; own: added by people"},
     "created": {"type": "string"},
     "updated": {"type": "string"},
     "revision": {"type": "integer", "minimum": 1},
@@ -76,11 +83,12 @@ SCHEMAS: dict[str, Any] = {
     },
     "TagResult": {
         "type": "object",
-        "required": ["tags", "scores"],
+        "required": ["tags", "scores", "thresholds"],
         "properties": {
             "id": {"type": "string"},
             "tags": STRING_LIST,
             "scores": SCORES,
+            "thresholds": {**SCORES, "description": "the threshold each tag's score was held to (a headline's or an article's, at the tag's operating share)"},
             "explain": {
                 "type": "object",
                 "additionalProperties": {
@@ -104,7 +112,11 @@ SCHEMAS: dict[str, Any] = {
     "TagBatchResponse": {
         "type": "object",
         "required": ["model", "thresholds", "results"],
-        "properties": {"model": {"type": "string"}, "thresholds": SCORES, "results": {"type": "array", "items": ref("TagResult")}},
+        "properties": {
+            "model": {"type": "string"},
+            "thresholds": {**SCORES, "description": "the thresholds for articles; each result has those applied to it"},
+            "results": {"type": "array", "items": ref("TagResult")},
+        },
     },
     "Tag": {
         "type": "object",
@@ -114,6 +126,7 @@ SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "description": {"type": "string"},
             "keywords": STRING_LIST,
+            "share": SHARE,
             "documents": {"type": "integer", "minimum": 0},
         },
     },
@@ -124,6 +137,7 @@ SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "description": {"type": "string"},
             "keywords": STRING_LIST,
+            "share": SHARE,
         },
     },
     "TagList": {
@@ -161,24 +175,30 @@ SCHEMAS: dict[str, Any] = {
     },
     "Document": {
         "type": "object",
-        "required": ["id", "title", "text", "source", "tags", "labelled", "created", "updated", "revision"],
+        "required": ["id", "title", "text", "source", "tags", "labelled", "origin", "created", "updated", "revision"],
         "properties": {**DOCUMENT_COMMON, "text": {"type": "string"}},
     },
     "DocumentPage": {
         "type": "object",
-        "required": ["items", "total", "page", "per_page"],
+        "required": ["items", "total", "page", "per_page", "origins"],
         "properties": {
             "items": {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["id", "title", "excerpt", "source", "tags", "labelled", "created", "updated", "revision"],
+                    "required": ["id", "title", "excerpt", "source", "tags", "labelled", "origin", "created", "updated", "revision"],
                     "properties": {**DOCUMENT_COMMON, "excerpt": {"type": "string"}},
                 },
             },
             "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
+            "origins": {
+                "type": "object",
+                "description": "documents in the store by origin, whatever the filters",
+                "required": ["own", "shipped"],
+                "properties": {"own": {"type": "integer", "minimum": 0}, "shipped": {"type": "integer", "minimum": 0}},
+            },
         },
     },
     "SuggestionList": {
@@ -186,8 +206,8 @@ SCHEMAS: dict[str, Any] = {
         "required": ["model", "scope", "total", "page", "thresholds", "items"],
         "properties": {
             "model": {"type": "string"},
-            "scope": {"enum": ["pool", "labelled", "all"]},
-            "total": {"type": "integer", "minimum": 0, "description": "documents in the scope"},
+            "scope": {"enum": ["pool", "labelled", "all", "suspect"]},
+            "total": {"type": "integer", "minimum": 0, "description": "documents in the scope (suspect: suspects found)"},
             "page": {"type": "integer", "minimum": 1},
             "thresholds": SCORES,
             "items": {
@@ -202,9 +222,19 @@ SCHEMAS: dict[str, Any] = {
                         "revision": {"type": "integer", "minimum": 1},
                         "labelled": {"type": "boolean"},
                         "stored_tags": STRING_LIST,
-                        "certainty": {"type": "number", "minimum": 0, "maximum": 1},
+                        "certainty": {"type": "number", "minimum": 0, "maximum": 1, "description": "suspect: the out-of-fold score of the most doubtful stored decision"},
                         "tags": {**STRING_LIST, "description": "the tags the model gives it"},
-                        "scores": SCORES,
+                        "scores": {**SCORES, "description": "suspect: out-of-fold scores (from a model that did not see the document)"},
+                        "thresholds": {**SCORES, "description": "the thresholds that apply to this document"},
+                        "issues": {
+                            "type": "array",
+                            "description": "suspect only: the stored decisions the model contradicts",
+                            "items": {
+                                "type": "object",
+                                "required": ["tag", "stored", "score"],
+                                "properties": {"tag": {"type": "string"}, "stored": {"type": "boolean"}, "score": {"type": "number", "minimum": 0, "maximum": 1}},
+                            },
+                        },
                     },
                 },
             },
@@ -385,6 +415,7 @@ def paths() -> dict[str, Any]:
                     query("tag", "string", "Only documents with this tag"),
                     query("untagged", "boolean", "Only documents without tags"),
                     query("labelled", "boolean", "Only labelled (true) or pool (false) documents"),
+                    query("origin", "string", "own (documents people added), shipped (the labelled data that ships with ktag) or all (default)"),
                     query("q", "string", "Text search in title and text"),
                 ],
                 "responses": {"200": ok("DocumentPage"), **AUTH, "422": err("Bad query parameter or unknown tag")},
@@ -407,6 +438,14 @@ def paths() -> dict[str, Any]:
                 "responses": {"204": {"description": "Deleted"}, **AUTH, "404": err("No such document"), "412": err("Stale If-Match")},
             },
         },
+        "/v1/documents/{doc_id}/confirm": {
+            "post": {
+                "summary": "A person keeps this document's tags: it leaves the suspect labels until its content changes",
+                "security": write,
+                "parameters": [doc, {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}],
+                "responses": {"200": with_etag(ok("Document")), **BAD_INPUT, **AUTH, "404": err("No such document"), "412": err("Stale If-Match")},
+            }
+        },
         "/v1/documents/{doc_id}/history": {
             "get": {"summary": "Every edit of a document", "parameters": [doc], "responses": {"200": ok("History"), **AUTH, "404": err("No such document")}}
         },
@@ -428,7 +467,8 @@ def paths() -> dict[str, Any]:
                     query("n", "integer", "1-100 per page, default 20"),
                     query("page", "integer", "1-based page"),
                     query("tag", "string", "Rank by certainty about this tag only"),
-                    query("scope", "string", "pool (default: documents waiting for labels), labelled or all"),
+                    query("scope", "string", "pool (default: documents waiting for labels), labelled, all, or suspect (labelled documents whose stored tags the model confidently contradicts)"),
+                    query("origin", "string", "own (documents people added), shipped (the labelled data that ships with ktag) or all (default)"),
                 ],
                 "responses": {"200": ok("SuggestionList"), **AUTH, "422": err("Bad query parameter or unknown tag"), "503": err("No model loaded yet")},
             }

@@ -1,4 +1,5 @@
-"""Model scores of stored documents, cached per worker by (model version, document revision).
+"""Model scores of stored documents, cached per worker by (model version, document revision), and
+the served version's out-of-fold record.
 
 Ranking the pool for suggestions scores every document waiting for labels; Kiwi makes that the
 slow part (milliseconds per article). A document is scored again only when its revision or the
@@ -11,6 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from classifier.crossval import CrossVal
+from classifier.exceptions import ModelNotFound
+from classifier.registry import ModelRegistry
 from classifier.store import StoredDocument
 from classifier.tagger import Tagger
 
@@ -43,3 +47,23 @@ class ScoreCache:
         if not docs:
             return np.zeros((0, len(tagger.tags)))
         return np.array([rows[d.id][1] for d in docs])
+
+
+class CrossValCache:
+    """Each model version's out-of-fold record (``classifier.crossval``), read once per worker."""
+
+    def __init__(self, registry: ModelRegistry) -> None:
+        self.registry = registry
+        self._lock = threading.Lock()
+        self._loaded: dict[str, CrossVal | None] = {}
+
+    def get(self, version: str) -> CrossVal | None:
+        """``None`` for a version without one (trained without folds, or not in the registry)."""
+        with self._lock:
+            if version not in self._loaded:
+                try:
+                    record = self.registry.crossval(version)
+                except ModelNotFound:
+                    record = None
+                self._loaded = {version: record}  # only the served one is kept
+            return self._loaded[version]

@@ -25,14 +25,9 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def trained_models(tmp_path_factory) -> Path:
-    """A default model (seeds + starter corpus, 2-fold metrics) trained once, copied per server."""
-    from classifier.registry import ModelRegistry
-    from classifier.training import load_dataset, train
-
-    folder = tmp_path_factory.mktemp("ui-models") / "models"
-    train(load_dataset([ROOT / "labels"]), ModelRegistry(folder), folds=2)
-    return folder
+def trained_models(default_models) -> Path:
+    """The session's default model (conftest), copied per server."""
+    return default_models
 
 
 @pytest.fixture(scope="module")

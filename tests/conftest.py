@@ -51,6 +51,26 @@ def mini_tagger(taxonomy: Taxonomy, mini_docs) -> Tagger:
     return tagger.fit([d.full_text for d in mini_docs], [d.tags for d in mini_docs])
 
 
+@pytest.fixture(scope="session")
+def default_models(tmp_path_factory) -> Path:
+    """The default model, trained once from the shipped labels/ as the first 'ktag tag' would;
+    tests that only need some default model copy it (``use_default_model``) instead of paying
+    the training (tens of seconds on the shipped headlines) again."""
+    from classifier.cache import MorphemeCache
+    from classifier.registry import ModelRegistry
+    from classifier.training import load_dataset, train
+
+    folder = tmp_path_factory.mktemp("default-models") / "models"
+    train(load_dataset([ROOT / "labels"]), ModelRegistry(folder), cache=MorphemeCache())
+    return folder
+
+
+def use_default_model(default_models: Path, models: Path) -> Path:
+    """A copy of the session's default model versions in ``models``."""
+    shutil.copytree(default_models, models)
+    return models
+
+
 def ktag_executable() -> str:
     found = shutil.which("ktag") or str(Path(sys.executable).parent / "ktag")
     return found
@@ -81,8 +101,10 @@ def sample_docs(n: int) -> list[InputDocument]:
 
 
 @pytest.fixture
-def corpus(tmp_path) -> Path:
-    """60 documents as JSONL with one broken line (line 11), beside a link to labels/."""
+def corpus(tmp_path, default_models) -> Path:
+    """60 documents as JSONL with one broken line (line 11), beside a link to labels/ and a copy
+    of the default model in models/ (where ``run_ktag`` looks)."""
+    use_default_model(default_models, tmp_path / "models")
     lines = [json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) for d in sample_docs(60)]
     lines.insert(10, "{broken")
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

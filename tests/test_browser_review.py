@@ -73,11 +73,43 @@ def test_undo_toggle_and_skip(page, ui_server):
     page.locator("#item-title").wait_for()
     first, asked = current(page)
     if len(asked) > 1:
+        cursor = page.get_attribute("#decisions li.current", "data-tag")
         page.keyboard.press("y")
-        page.keyboard.press("Backspace")  # undo: the first tag is pending again
-        assert page.get_attribute("#decisions li.current", "data-tag") == asked[0]
+        assert page.get_attribute("#decisions li.current", "data-tag") != cursor
+        page.keyboard.press("Backspace")  # undo: the tag just decided is pending again, under the cursor
+        assert page.get_attribute("#decisions li.current", "data-tag") == cursor
     page.keyboard.press("1")  # toggle the first taxonomy tag by its number
     assert page.get_attribute("#decisions li:nth-child(1)", "data-state") == "accepted"
     page.keyboard.press("s")  # skip: nothing saved
     page.wait_for_function(f"document.getElementById('item-title').textContent !== {first!r} || !document.getElementById('empty').hidden")
     assert api(ui_server, "GET", f"/v1/documents/{first}")["labelled"] is False
+
+
+def test_suspect_labels_are_kept_or_fixed_from_the_keyboard(page, ui_server):
+    """The 'suspect labels' view: stored tags the model contradicts, one question per tag; keeping
+    them confirms the document, agreeing with the model fixes them; either way it leaves the list."""
+    suspects = api(ui_server, "GET", "/v1/suggestions?scope=suspect&n=2")["items"]
+    assert len(suspects) == 2, "the shipped labels give the default model something to doubt"
+    page.goto("/review?view=suspect")
+    page.locator("#view-suspect[aria-current=page]").wait_for()
+    for step, (item, agree) in enumerate(zip(suspects, (False, True))):
+        page.wait_for_function(f"document.getElementById('item-meta').textContent.startsWith({item['id']!r})")
+        _, asked = current(page)
+        assert sorted(asked) == sorted(i["tag"] for i in item["issues"])
+        answers = {i["tag"]: (not i["stored"]) if agree else i["stored"] for i in item["issues"]}
+        for _ in asked:
+            tag = page.get_attribute("#decisions li.current", "data-tag")
+            page.keyboard.press("y" if answers[tag] else "n")
+        if step == 0:
+            give_token(page)  # the first save asks for the token, once
+        page.wait_for_function(f"document.getElementById('queue-state').textContent.includes('(reviewed) {step + 1}')")
+        stored = api(ui_server, "GET", f"/v1/documents/{item['id']}")
+        last = api(ui_server, "GET", f"/v1/documents/{item['id']}/history")["history"][-1]
+        if agree:
+            assert sorted(stored["tags"]) == sorted(item["tags"]) and last["action"] == "update"
+        else:
+            assert sorted(stored["tags"]) == sorted(item["stored_tags"]) and last["action"] == "confirm"
+        if step == 0:
+            shot(page, "review-suspect")
+    left = {i["id"] for i in api(ui_server, "GET", "/v1/suggestions?scope=suspect&n=100")["items"]}
+    assert left.isdisjoint(item["id"] for item in suspects)

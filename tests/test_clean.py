@@ -96,12 +96,15 @@ def test_no_clean_option_reaches_tagging(mini_tagger):
     assert cleaned.scores != raw.scores
 
 
-def test_cli_no_clean_flag(run_ktag, tmp_path):
+def test_cli_no_clean_flag(run_ktag, tmp_path, default_models):
     import json
     import shutil
 
+    from conftest import use_default_model
+
     shutil.copytree(ROOT / "labels", tmp_path / "labels")
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    use_default_model(default_models, tmp_path / "models")
     weather = "".join(f"• 맑음{city} 2{i}.1℃\n" for i, city in enumerate(["서울", "부산", "대구", "광주", "대전"]))
     (tmp_path / "page.txt").write_text(weather + "배너\n요양원에 돌봄 로봇이 들어왔다.\n홍길동 기자 a@b.kr\n", encoding="utf-8")
     cleaned, raw = run_ktag("tag", "page.txt"), run_ktag("tag", "page.txt", "--no-clean")

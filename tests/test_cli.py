@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from classifier.cli import main
 
-from conftest import MINI, ROOT
+from conftest import MINI, ROOT, use_default_model
 
 COMMANDS = ["train", "tag", "evaluate", "info", "serve", "import", "export", "suggest", "tune"]
 
@@ -181,7 +181,7 @@ def test_import_a_pool_of_unlabelled_documents(tmp_path, run_ktag):
     assert [d.id for d in store.pool()] == ["new1"]  # all or nothing: new2 was not kept
 
 
-def test_dev_server_starts_and_answers(tmp_path, run_ktag):
+def test_dev_server_starts_and_answers(tmp_path, run_ktag, default_models):
     import socket
     import subprocess
     import time
@@ -192,6 +192,7 @@ def test_dev_server_starts_and_answers(tmp_path, run_ktag):
 
     shutil.copytree(ROOT / "labels", tmp_path / "labels")
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    use_default_model(default_models, tmp_path / "models")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -212,3 +213,77 @@ def test_dev_server_starts_and_answers(tmp_path, run_ktag):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture
+def mini_project(tmp_path: Path, run_ktag) -> Path:
+    """The 40 test documents with their taxonomy, a model trained on them, and a pool file."""
+    shutil.copy(MINI, tmp_path / "mini.jsonl")
+    shutil.copy(MINI.parent / "taxonomy.json", tmp_path / "taxonomy.json")
+    assert run_ktag("train", "mini.jsonl", "--folds", "4").returncode == 0
+    pool = ["가상현실 헤드셋으로 메타버스 공연을 본다", "프로야구 개막전이 열렸다", "주가가 올랐다", "돌봄 로봇이 어르신을 돕는다"]
+    (tmp_path / "pool.jsonl").write_text("".join(json.dumps({"id": f"p{i}", "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(pool)), encoding="utf-8")
+    return tmp_path
+
+
+def test_tag_at_stated_and_estimated_shares(mini_project, run_ktag):
+    plain = json.loads(run_ktag("tag", input="메타버스 플랫폼 가상 공연").stdout)
+    rarer = run_ktag("tag", "--share", "metaverse=0.0001", input="메타버스 플랫폼 가상 공연")
+    assert rarer.returncode == 0 and "tagging at shares metaverse=0.0001" in rarer.stderr
+    assert json.loads(rarer.stdout)["scores"]["metaverse"] < plain["scores"]["metaverse"]
+    estimated = run_ktag("shares", "--pool", "pool.jsonl")
+    assert estimated.returncode == 0, estimated.stderr
+    shares = json.loads(estimated.stdout)
+    assert set(shares["estimated"]) == {"healthcare-ai", "care-robots", "metaverse", "industry-policy"}
+    assert all(0 < v < 1 for v in shares["estimated"].values()) and shares["training"]["metaverse"] == pytest.approx(0.2)
+    pooled = run_ktag("tag", "pool.jsonl", "--shares-from", "pool.jsonl")
+    assert pooled.returncode == 0 and len(pooled.stdout.splitlines()) == 4 and "tagging at shares" in pooled.stderr
+
+
+def test_evaluate_reports_precision_and_recall_at_the_stated_share(mini_project, run_ktag):
+    result = run_ktag("evaluate", "mini.jsonl", "--folds", "4", "--share", "metaverse=0.01", "--json")
+    rep = json.loads(result.stdout)
+    at = rep["at_share"]["metaverse"]
+    assert set(rep["at_share"]) == {"metaverse"} and at["share"] == 0.01
+    # The same true- and false-positive rates, seen on a stream where 1% carry the tag.
+    assert 0 <= at["precision"] <= rep["per_tag"]["metaverse"]["precision"] and at["recall"] == rep["per_tag"]["metaverse"]["recall"]
+    text = run_ktag("evaluate", "mini.jsonl", "--folds", "4", "--share", "metaverse=0.01").stdout
+    assert "expected on a stream where each tag has its stated share" in text
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["train", "mini.jsonl", "--share", "metaverse=1.5"], "between 0 and 1"),
+        (["train", "mini.jsonl", "--share", "metaverse"], "TAG=SHARE"),
+        (["train", "mini.jsonl", "--share", "drones=0.1"], "unknown tag 'drones'"),
+        (["tag", "pool.jsonl", "--share", "metaverse=0"], "between 0 and 1"),
+        (["tag", "pool.jsonl", "--shares-from", "empty.jsonl"], "empty.jsonl: no documents to estimate shares from"),
+        (["shares", "--pool", "latin1.jsonl"], "latin1.jsonl:1: not valid UTF-8"),
+        (["shares", "--pool", "missing.jsonl"], "no such file"),
+    ],
+)
+def test_bad_shares_and_pools_give_one_line_and_change_nothing(mini_project, run_ktag, args, message):
+    (mini_project / "empty.jsonl").write_text("", encoding="utf-8")
+    (mini_project / "latin1.jsonl").write_bytes('{"id": "a", "text": "caf\xe9"}\n'.encode("latin-1"))
+    before = sorted(p.name for p in (mini_project / "models").iterdir())
+    result = run_ktag(*args)
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in (mini_project / "models").iterdir()) == before
+
+
+def test_suspects_lists_a_planted_mistake_first(tmp_path, run_ktag):
+    records = [json.loads(line) for line in MINI.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        if record["id"] == "m017":  # a metaverse text stored as care-robots
+            record["tags"] = ["care-robots"]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    shutil.copy(MINI.parent / "taxonomy.json", tmp_path / "taxonomy.json")
+    result = run_ktag("suspects", "docs.jsonl", "--folds", "4", "-n", "3")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 3 and lines[0]["id"] == "m017" and lines[0]["location"].endswith("docs.jsonl:17")
+    assert {(i["tag"], i["stored"]) for i in lines[0]["issues"]} >= {("care-robots", True)}
+    assert [line["quality"] for line in lines] == sorted(line["quality"] for line in lines)
+    assert not (tmp_path / "models").exists()  # a check of the labels, nothing stored

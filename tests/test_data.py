@@ -221,6 +221,8 @@ def test_an_error_anywhere_returns_nothing(tmp_path):
         ({"tags": [{"id": "a b"}]}, "invalid tag id"),
         ({"tags": [{"id": "a", "keywords": "x"}]}, "keywords"),
         ({"tags": [{"id": "a", "keywords": ["x + "]}]}, "tag 'a': keyword 'x \\+ ' has an empty phrase group"),
+        ({"tags": [{"id": "a", "share": 1.2}]}, "share of tag 'a' must be a number between 0 and 1"),
+        ({"tags": [{"id": "a", "share": "0.1"}]}, "share of tag 'a' must be a number between 0 and 1"),
         ([], "expected an object"),
     ],
 )
@@ -265,3 +267,16 @@ def test_bad_pool_records(tmp_path, record, message):
     f = write_jsonl(tmp_path / "d.jsonl", [record])
     with pytest.raises(LabelledDataError, match=message):
         read_labelled([f], TAX, unlabelled=True)
+
+
+def test_the_shipped_taxonomy_states_a_share_for_every_tag(taxonomy):
+    assert set(taxonomy.shares) == set(taxonomy.ids) and all(0 < v < 0.05 for v in taxonomy.shares.values())
+
+
+def test_shipped_headlines_are_read_with_their_attribution():
+    headlines = read_labelled([ROOT / "labels" / "ynat-headlines.jsonl"], Taxonomy.load(ROOT / "labels" / "taxonomy.json"))
+    assert len(headlines) == 45_678 and all(d.id.startswith("ynat-") for d in headlines)
+    assert {d.extra["source"] for d in headlines} == {"KLUE-YNAT train", "KLUE-YNAT unlabelled"}
+    assert 0 < sum(1 for d in headlines if d.tags) < 0.05 * len(headlines)  # a general stream: mostly off-topic
+    readme = (ROOT / "labels" / "README.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 4.0" in readme and (ROOT / "labels" / "LICENSE-KLUE-YNAT.md").is_file()

@@ -30,11 +30,12 @@ def test_best_f1_threshold_is_clipped():
 def test_thresholds_are_tuned_per_tag_by_cross_validation():
     X, Y = synthetic()
     model = LinearTagModel(loss="log", C=1.0).fit(X, Y)
-    assert model.thresholds_.shape == (2,)
-    assert not np.allclose(model.thresholds_, 0.5)
+    assert model.thresholds_.shape == (2, 2)  # genres × tags; one genre here, so both rows agree
+    assert (model.thresholds_[0] == model.thresholds_[1]).all()
+    assert not np.allclose(model.thresholds_[0], 0.5)
     scores = model.predict_proba(X)
     assert scores.min() >= 0 and scores.max() <= 1
-    assert (model.predict(X) == (scores >= model.thresholds_)).all()
+    assert (model.predict(X) == (scores >= model.thresholds_[0])).all()
 
 
 def test_tags_with_too_few_examples_fall_back_to_half():
@@ -42,8 +43,8 @@ def test_tags_with_too_few_examples_fall_back_to_half():
     Y[:, 1] = 0
     Y[:3, 1] = 1
     model = LinearTagModel(min_examples=5).fit(X, Y)
-    assert model.thresholds_[1] == 0.5
-    assert model.thresholds_[0] != 0.5
+    assert (model.thresholds_[:, 1] == 0.5).all()
+    assert (model.thresholds_[:, 0] != 0.5).all()
 
 
 def test_tiny_data_and_constant_tags_fit():
@@ -114,12 +115,12 @@ def test_calibration_learns_how_much_an_informative_prior_counts():
     informative = np.clip(0.6 * Y[:, 1] + rng.uniform(0, 0.4, len(Y)), 0, 1)
     prior = np.c_[np.full(len(Y), np.nan), informative]
     model = LinearTagModel(loss="log", C=1.0).fit(X, Y, prior)
-    a, c, b, fitted = model.calibration_[1]
+    a, c, b, fitted = model.calibration_[0, 1]
     assert fitted == 1 and a > 0 and c > 0
     without = LinearTagModel(loss="log", C=1.0).fit(X, Y)
     Xt, Yt = synthetic(2000, seed=5)
     test_prior = np.c_[np.full(len(Yt), np.nan), np.clip(0.6 * Yt[:, 1] + rng.uniform(0, 0.4, len(Yt)), 0, 1)]
-    with_prior = decide(model.predict_proba(Xt, test_prior), model.thresholds_)[:, 1]
+    with_prior = decide(model.predict_proba(Xt, test_prior), model.thresholds_[0])[:, 1]
     alone = without.predict(Xt)[:, 1]
     assert (with_prior == Yt[:, 1]).mean() > (alone == Yt[:, 1]).mean()
 
@@ -154,3 +155,56 @@ def test_scores_from_column_blocks_equal_scores_from_the_joined_matrix():
     assert np.allclose(model.predict_proba(parts), model.predict_proba(X), rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="features"):
         model.decision_function(parts[:2])
+
+
+def _two_genres(n: int = 4000, seed: int = 8):
+    """Headlines (genre 0), where a tag is rare, and articles (genre 1), collected so that most
+    carry it. The tag depends on the topic alone, which a feature (column 0) sees through noise;
+    column 2 marks articles. Unbalanced, the article marker predicts the tag."""
+    rng = np.random.default_rng(seed)
+    genre = (rng.uniform(size=n) < 0.1).astype(np.int8)
+    topic = rng.normal(size=n)
+    on_topic = rng.uniform(size=n) < 0.7
+    topic[genre == 1] = np.where(on_topic[genre == 1], 2.5, 0.0) + 0.5 * rng.normal(size=int(genre.sum()))
+    y = (topic > 1.8).astype(int)
+    X = np.c_[topic + 0.8 * rng.normal(size=n), rng.normal(size=n), genre * 1.0]
+    return sparse.csr_matrix(X), y[:, None], genre
+
+
+def test_balancing_genres_keeps_a_genre_feature_from_standing_in_for_the_tag():
+    X, Y, genre = _two_genres()
+    plain = LinearTagModel(C=1.0, balance_genres=False).fit(X, Y, genre=genre)
+    balanced = LinearTagModel(C=1.0).fit(X, Y, genre=genre)
+    # The article marker: a strong positive weight unbalanced, a small one balanced.
+    assert plain.coef_[0, 2] > 0.5
+    assert abs(balanced.coef_[0, 2]) < 0.25 * plain.coef_[0, 2]
+    # Scores at the share of the largest genre, in both genres.
+    assert balanced.train_share_[0] == pytest.approx(Y[genre == 0, 0].mean(), abs=1e-9)
+
+
+def test_each_genre_gets_its_own_calibration_and_threshold():
+    X, Y, genre = _two_genres()
+    model = LinearTagModel(C=1.0, balance_genres=False).fit(X, Y, genre=genre)
+    assert not np.allclose(model.calibration_[0], model.calibration_[1])
+    assert model.thresholds_[0, 0] != model.thresholds_[1, 0]
+    scores = model.predict_proba(X, genre=genre)
+    expected = (scores >= model.thresholds_[genre]).astype(np.int8)
+    assert (model.predict(X, genre=genre) == expected).all()
+
+
+def test_inner_folds_keep_groups_together():
+    from classifier.model import fold_indices
+
+    Y = np.zeros((40, 2), dtype=int)
+    Y[::3, 0] = 1
+    groups = np.repeat(np.arange(10), 4)
+    for train, test in fold_indices(Y, 3, False, 0, groups):
+        assert not set(groups[train]) & set(groups[test])
+
+
+def test_weighted_best_f1_threshold_counts_each_document_its_weight():
+    scores = np.array([0.9, 0.6, 0.4, 0.2])
+    y = np.array([1, 0, 1, 0])
+    assert best_f1_threshold(scores, y) == pytest.approx(0.3)  # both positives, one false tag
+    # The negative at 0.6 counting ten times: taking it costs more than missing the 0.4 positive.
+    assert best_f1_threshold(scores, y, weights=np.array([1, 10, 1, 1])) == pytest.approx(0.75)

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from conftest import ROOT
+from conftest import use_default_model
 from liveserver import Server, free_port
 
 TOKEN = {"Authorization": "Bearer tok-test"}
@@ -19,9 +20,10 @@ ARTICLE = (ROOT / "seeds" / "001_6731a0a1adc20f47.txt").read_text(encoding="utf-
 
 
 @pytest.fixture
-def server(tmp_path) -> Iterator[Server]:
+def server(tmp_path, default_models) -> Iterator[Server]:
     shutil.copytree(ROOT / "labels", tmp_path / "labels")
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    use_default_model(default_models, tmp_path / "models")
     srv = Server(tmp_path, free_port())
     srv.start()
     try:

@@ -6,11 +6,12 @@ import sqlite3
 import numpy as np
 import pytest
 
-from classifier.data import LabelledDocument, TagDef, read_labelled
+from classifier.data import LabelledDocument, TagDef, Taxonomy, read_labelled
 from classifier.exceptions import (
     DocumentExists,
     DocumentNotFound,
     InvalidValue,
+    LabelledDataError,
     PreconditionFailed,
     TagExists,
     TagInUse,
@@ -174,7 +175,9 @@ def test_store_survives_reopening(store):
 def test_shipped_labels_import(tmp_path):
     s = LabelStore(tmp_path)
     counts = import_files(s, [ROOT / "labels"], None, "first-start")
-    assert counts == {"tags": 4, "created": 125, "updated": 0, "unchanged": 0}
+    shipped = len(read_labelled([ROOT / "labels"]))
+    assert shipped > 45_000  # seeds, written examples and the labelled KLUE-YNAT headlines
+    assert counts == {"tags": 4, "created": shipped, "updated": 0, "unchanged": 0}
     assert s.get("001_6731a0a1adc20f47").tags == ["healthcare-ai", "care-robots", "industry-policy"]
     assert json.loads(json.dumps(s.snapshot()))["taxonomy"]["tags"][0]["name"] == "의료·헬스케어 AI"
 
@@ -210,3 +213,50 @@ def test_a_database_from_before_the_pool_is_migrated(tmp_path):
     store = LabelStore(folder)
     doc = store.get("d1")
     assert (doc.text, doc.revision, doc.labelled) == ("옛 문서", 3, True)
+
+
+def test_shipped_documents_keep_their_origin_through_export_and_import(tmp_path, taxonomy):
+    from classifier.store import SHIPPED
+
+    first = LabelStore(tmp_path / "a")
+    first.import_labelled(taxonomy, read_labelled([ROOT / "tests" / "data" / "mini.jsonl"], taxonomy)[:3], "system", origin=SHIPPED)
+    first.create({"id": "mine", "text": "내 문서"}, "alice")
+    assert first.origin_counts() == {"own": 1, "shipped": 3}
+    assert [d.id for d in first.list(origin="").items] == ["mine"]
+    assert [d.id for d in first.documents(origin=SHIPPED)] == ["m001", "m002", "m003"]
+    first.export(tmp_path / "out")
+    second = LabelStore(tmp_path / "b")
+    import_files(second, [tmp_path / "out"], None, "bob")
+    assert second.origin_counts() == {"own": 1, "shipped": 3}
+    assert second.get("m001").to_dict()["origin"] == "shipped" and second.get("mine").to_dict()["origin"] == "own"
+
+
+def test_a_bad_origin_in_an_import_is_refused(tmp_path, taxonomy):
+    (tmp_path / "in.jsonl").write_text('{"id": "x", "text": "t", "tags": [], "origin": "stolen"}\n', encoding="utf-8")
+    s = LabelStore(tmp_path / "s")
+    with pytest.raises(LabelledDataError, match="in.jsonl:1: 'origin' must be 'own' or 'shipped'"):
+        import_files(s, [tmp_path / "in.jsonl"], None, "cli")
+    assert s.documents() == []
+
+
+def test_confirming_records_a_person_kept_the_tags(store):
+    before = store.get("m001")
+    store.confirm("m001", "alice", if_match=before.etag)
+    assert store.get("m001").revision == before.revision and store.confirmed_ids() == {"m001"}
+    store.update("m001", {"tags": ["metaverse"]}, "alice")  # changed afterwards: no longer confirmed
+    assert store.confirmed_ids() == set()
+    with pytest.raises(PreconditionFailed):
+        store.confirm("m002", "alice", if_match='"99"')
+
+
+def test_tag_shares_are_stored_validated_and_exported(store, tmp_path):
+    shipped = store.taxonomy().shares  # the shipped taxonomy states them
+    assert store.update_tag("metaverse", "alice", share=0.02).share == 0.02
+    assert store.taxonomy().shares == {**shipped, "metaverse": 0.02}
+    with pytest.raises(InvalidValue, match="between 0 and 1"):
+        store.update_tag("metaverse", "alice", share=1.0)
+    assert store.taxonomy().shares["metaverse"] == 0.02
+    store.export(tmp_path / "out")
+    assert Taxonomy.load(tmp_path / "out" / "taxonomy.json").shares["metaverse"] == 0.02
+    store.update_tag("metaverse", "alice", share=None)
+    assert "metaverse" not in store.taxonomy().shares and store.update_tag("care-robots", "alice", name="돌봄").share == shipped["care-robots"]

@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from classifier.exceptions import ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
+from classifier.exceptions import InvalidValue, ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
 from classifier.tagger import METADATA_FILE, MODEL_FILE, Tagger
 
 CARE = "독거노인 가정에 돌봄 로봇을 보급해 어르신의 말벗이 되도록 했다."
@@ -136,3 +136,34 @@ def test_explanations_name_the_keyword_phrases_found(taxonomy):
     [result] = tagger.tag(["어르신 곁의 돌봄로봇이 말벗이 된다."], explain=True)
     assert result.explanations["care-robots"]["keywords"] == ["돌봄로봇", "말벗"]
     assert "keywords" not in result.explanations.get("metaverse", {})
+
+
+def test_operating_at_a_stated_share_moves_scores_and_thresholds(mini_tagger):
+    text = ["메타버스 플랫폼에서 가상 공연이 열렸다"]
+    trained = mini_tagger.train_shares["metaverse"]
+    rarer = mini_tagger.with_shares({"metaverse": trained / 20})
+    assert mini_tagger.shares == {} and rarer.shares == {"metaverse": trained / 20}
+    before, after = mini_tagger.scores(text)[0], rarer.scores(text)[0]
+    k = mini_tagger.tags.index("metaverse")
+    assert after[k] < before[k] and np.allclose(np.delete(after, k), np.delete(before, k))
+    assert rarer.thresholds["metaverse"] != mini_tagger.thresholds["metaverse"]
+    assert rarer.thresholds["care-robots"] == mini_tagger.thresholds["care-robots"]
+    same = mini_tagger.with_shares({"metaverse": trained})
+    assert np.allclose(same.scores(text), mini_tagger.scores(text))
+
+
+def test_thresholds_follow_the_genre_of_each_text(mini_tagger):
+    headline, article = "돌봄 로봇이 어르신을 돕는다", "돌봄 로봇이 어르신을 돕는다. " * 20
+    limits = mini_tagger.thresholds_for([headline, article])
+    by_genre = mini_tagger.thresholds_by_genre
+    assert limits[0].tolist() == list(by_genre[0].values()) and limits[1].tolist() == list(by_genre[1].values())
+    assert mini_tagger.thresholds == by_genre[1]  # the model's thresholds are those for articles
+    results = mini_tagger.tag([headline, article])
+    assert [r.genre for r in results] == [0, 1]
+
+
+def test_estimated_shares_from_a_pool(mini_tagger, mini_docs):
+    shares = mini_tagger.estimate_shares(d.full_text for d in mini_docs)
+    assert set(shares) == set(mini_tagger.tags) and all(0 < v < 1 for v in shares.values())
+    with pytest.raises(InvalidValue, match="no documents"):
+        mini_tagger.estimate_shares([])

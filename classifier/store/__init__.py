@@ -7,7 +7,7 @@ per operation, so one store object is safe across threads and across ``fork`` (g
 """
 from __future__ import annotations
 
-from .base import DB_FILE, Page, StoredDocument, now
+from .base import DB_FILE, ORIGINS, OWN, SHIPPED, Page, StoredDocument, now
 from .documents import DocumentEdits
 from .tags import TagEdits
 from .transfer import EXPORT_FILE, Transfer, import_files
@@ -17,4 +17,4 @@ class LabelStore(TagEdits, DocumentEdits, Transfer):
     """Documents, tags and history in ``<folder>/ktag.sqlite3``."""
 
 
-__all__ = ["DB_FILE", "EXPORT_FILE", "LabelStore", "Page", "StoredDocument", "import_files", "now"]
+__all__ = ["DB_FILE", "EXPORT_FILE", "ORIGINS", "OWN", "SHIPPED", "LabelStore", "Page", "StoredDocument", "import_files", "now"]

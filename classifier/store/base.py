@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS tags (
     name TEXT NOT NULL DEFAULT '',
     description TEXT NOT NULL DEFAULT '',
     keywords TEXT NOT NULL DEFAULT '[]',
-    position INTEGER NOT NULL
+    position INTEGER NOT NULL,
+    share REAL
 );
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
@@ -36,7 +37,8 @@ CREATE TABLE IF NOT EXISTS documents (
     created TEXT NOT NULL,
     updated TEXT NOT NULL,
     revision INTEGER NOT NULL DEFAULT 1,
-    labelled INTEGER NOT NULL DEFAULT 1
+    labelled INTEGER NOT NULL DEFAULT 1,
+    origin TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS document_tags (
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -75,7 +77,15 @@ CREATE TABLE IF NOT EXISTS jobs (
 
 DOCUMENT_FIELDS = ("title", "text", "source", "tags", "labelled")
 # Columns added after the first release: (table, column, definition), added to older databases.
-_MIGRATIONS = (("documents", "labelled", "INTEGER NOT NULL DEFAULT 1"),)
+_MIGRATIONS = (
+    ("documents", "labelled", "INTEGER NOT NULL DEFAULT 1"),
+    ("tags", "share", "REAL"),
+    ("documents", "origin", "TEXT NOT NULL DEFAULT ''"),
+)
+# A document's origin: a person's own (added through the API, the pages or 'ktag import'), or the
+# labelled data shipped with ktag (imported from KTAG_LABELS into an empty store).
+OWN, SHIPPED = "", "shipped"
+ORIGINS = (OWN, SHIPPED)
 
 
 def now() -> str:
@@ -93,6 +103,7 @@ class StoredDocument:
     updated: str = ""
     revision: int = 1
     labelled: bool = True  # False: in the pool, waiting for a person's labels
+    origin: str = OWN  # SHIPPED: part of the labelled data shipped with ktag
 
     @property
     def full_text(self) -> str:
@@ -111,6 +122,7 @@ class StoredDocument:
             "source": self.source,
             "tags": self.tags,
             "labelled": self.labelled,
+            "origin": self.origin or "own",
             "created": self.created,
             "updated": self.updated,
             "revision": self.revision,
@@ -212,7 +224,7 @@ class StoreBase:
     def _taxonomy(self, conn: sqlite3.Connection) -> Taxonomy:
         rows = conn.execute("SELECT * FROM tags ORDER BY position, id").fetchall()
         exclusive = conn.execute("SELECT value FROM settings WHERE key = 'exclusive'").fetchone()
-        tags = [TagDef(r["id"], r["name"], r["description"], tuple(json.loads(r["keywords"]))) for r in rows]
+        tags = [TagDef(r["id"], r["name"], r["description"], tuple(json.loads(r["keywords"])), r["share"]) for r in rows]
         return Taxonomy(tags, bool(exclusive and exclusive["value"] == "1"))
 
     def is_empty(self) -> bool:
@@ -234,7 +246,10 @@ class StoreBase:
 
     @staticmethod
     def _tag_dict(row: sqlite3.Row) -> dict[str, Any]:
-        return {"id": row["id"], "name": row["name"], "description": row["description"], "keywords": json.loads(row["keywords"])}
+        return {
+            "id": row["id"], "name": row["name"], "description": row["description"],
+            "keywords": json.loads(row["keywords"]), "share": row["share"],
+        }
 
     def _get(self, conn: sqlite3.Connection, doc_id: str) -> StoredDocument:
         row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
@@ -254,7 +269,8 @@ class StoreBase:
                 )
             ]
         return StoredDocument(
-            row["id"], row["text"], tags, row["title"], row["source"], row["created"], row["updated"], row["revision"], bool(row["labelled"])
+            row["id"], row["text"], tags, row["title"], row["source"], row["created"], row["updated"], row["revision"],
+            bool(row["labelled"]), row["origin"],
         )
 
     def get(self, doc_id: str) -> StoredDocument:
@@ -302,17 +318,23 @@ class StoreBase:
         if position is None:
             position = conn.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM tags").fetchone()[0]
         conn.execute(
-            "INSERT INTO tags (id, name, description, keywords, position) VALUES (?, ?, ?, ?, ?)",
-            (tag.id, tag.name, tag.description, json.dumps(list(tag.keywords), ensure_ascii=False), position),
+            "INSERT INTO tags (id, name, description, keywords, position, share) VALUES (?, ?, ?, ?, ?, ?)",
+            (tag.id, tag.name, tag.description, json.dumps(list(tag.keywords), ensure_ascii=False), position, tag.share),
         )
 
     def _insert_document(
-        self, conn: sqlite3.Connection, doc_id: str, clean: dict[str, Any], created: str | None = None, updated: str | None = None
+        self,
+        conn: sqlite3.Connection,
+        doc_id: str,
+        clean: dict[str, Any],
+        created: str | None = None,
+        updated: str | None = None,
+        origin: str = OWN,
     ) -> None:
         stamp = created or now()
         conn.execute(
-            "INSERT INTO documents (id, title, text, source, created, updated, revision, labelled) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
-            (doc_id, clean.get("title"), clean["text"], clean.get("source", ""), stamp, updated or stamp, int(clean.get("labelled", True))),
+            "INSERT INTO documents (id, title, text, source, created, updated, revision, labelled, origin) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            (doc_id, clean.get("title"), clean["text"], clean.get("source", ""), stamp, updated or stamp, int(clean.get("labelled", True)), origin),
         )
         self._set_tags(conn, doc_id, clean.get("tags", []))
 
@@ -347,9 +369,23 @@ class StoreBase:
             for r in rows
         ]
 
-    def documents(self, labelled: bool | None = None) -> list[StoredDocument]:
-        """Every document (or only the labelled ones, or only the pool), ordered by id."""
-        clause, args = ("", ()) if labelled is None else ("WHERE labelled = ?", (int(labelled),))
+    @staticmethod
+    def _filters(labelled: bool | None, origin: str | None) -> tuple[list[str], list[Any]]:
+        """SQL conditions (and their arguments) for labelled / pool documents of one origin."""
+        where: list[str] = []
+        args: list[Any] = []
+        if labelled is not None:
+            where.append("labelled = ?")
+            args.append(int(labelled))
+        if origin is not None:
+            where.append("origin = ?")
+            args.append(origin)
+        return where, args
+
+    def documents(self, labelled: bool | None = None, origin: str | None = None) -> list[StoredDocument]:
+        """Every document (or only the labelled ones, or only the pool; of one ``origin``), by id."""
+        where, args = self._filters(labelled, origin)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._read() as conn:
             conn.execute("BEGIN")  # documents and tags from one snapshot
             tags: dict[str, list[str]] = {}

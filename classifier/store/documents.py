@@ -8,7 +8,7 @@ from typing import Any
 import uuid
 
 from ..exceptions import DocumentExists, InvalidValue, PreconditionFailed
-from .base import Page, StoredDocument, StoreBase, check_doc_id
+from .base import OWN, SHIPPED, Page, StoredDocument, StoreBase, check_doc_id
 
 
 class DocumentEdits(StoreBase):
@@ -58,6 +58,31 @@ class DocumentEdits(StoreBase):
         self._log(conn, "document", before.id, "update", who, before.content(), doc.content())
         return doc
 
+    def origin_counts(self) -> dict[str, int]:
+        """How many documents each origin holds (``own`` and ``shipped``)."""
+        with self._read() as conn:
+            rows = dict(conn.execute("SELECT origin, COUNT(*) FROM documents GROUP BY origin").fetchall())
+        return {"own": rows.get(OWN, 0), "shipped": rows.get(SHIPPED, 0)}
+
+    def confirm(self, doc_id: str, who: str, *, if_match: str | None = None) -> StoredDocument:
+        """Record that a person checked the document's tags and keeps them (a model that doubts
+        them no longer lists it as a suspect, until its content changes). Nothing else changes,
+        the revision included."""
+        with self._write() as conn:
+            doc = self._get(conn, doc_id)
+            self._precondition(doc, if_match)
+            self._log(conn, "document", doc_id, "confirm", who, doc.content(), doc.content())
+        return doc
+
+    def confirmed_ids(self) -> set[str]:
+        """Documents whose latest recorded event is a person's confirmation of their tags."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT h.entity_id FROM history h JOIN (SELECT entity_id, MAX(seq) AS seq FROM history "
+                "WHERE entity = 'document' GROUP BY entity_id) last ON last.seq = h.seq WHERE h.action = 'confirm'"
+            ).fetchall()
+        return {r[0] for r in rows}
+
     def delete(self, doc_id: str, who: str, *, if_match: str | None = None) -> None:
         with self._write() as conn:
             before = self._get(conn, doc_id)
@@ -82,13 +107,11 @@ class DocumentEdits(StoreBase):
         untagged: bool = False,
         q: str | None = None,
         labelled: bool | None = None,
+        origin: str | None = None,
     ) -> Page:
-        """Documents ordered by id, filtered by tag, by having no tag, by a text search, or by
-        being labelled or waiting in the pool."""
-        where, args = [], []
-        if labelled is not None:
-            where.append("labelled = ?")
-            args.append(int(labelled))
+        """Documents ordered by id, filtered by tag, by having no tag, by a text search, by
+        being labelled or waiting in the pool, or by origin (a person's own, or shipped)."""
+        where, args = self._filters(labelled, origin)
         if tag is not None:
             where.append("id IN (SELECT doc_id FROM document_tags WHERE tag = ?)")
             args.append(tag)

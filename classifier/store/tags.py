@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..data import TagDef
 from ..exceptions import InvalidValue, TagExists, TagInUse
+from ..shares import check_share
 from .base import StoreBase, check_tag_id, now
 
 
@@ -29,8 +30,10 @@ class TagEdits(StoreBase):
         name: str | None = None,
         description: str | None = None,
         keywords: Sequence[str] | None = None,
+        share: float | None | object = ...,
     ) -> TagDef:
-        """Edit a tag; renaming its id rewrites every document's tags in the same transaction."""
+        """Edit a tag; renaming its id rewrites every document's tags in the same transaction.
+        ``share``: the tag's expected share of the stream, ``None`` to clear it (``...``: keep)."""
         if new_id is not None:
             check_tag_id(new_id)
         with self._write() as conn:
@@ -43,20 +46,30 @@ class TagEdits(StoreBase):
                 after["description"] = description
             if keywords is not None:
                 after["keywords"] = list(keywords)
+            if share is not ...:
+                after["share"] = None if share is None else check_share(tag, share)
             if new_id is not None and new_id != tag:
                 if conn.execute("SELECT 1 FROM tags WHERE id = ?", (new_id,)).fetchone():
                     raise TagExists(new_id)
                 after["id"] = new_id
-                self._insert_tag(conn, TagDef(new_id, after["name"], after["description"], tuple(after["keywords"])), row["position"])
+                self._insert_tag(conn, self._tag_def(after), row["position"])
                 self._retag(conn, tag, new_id, who, "rename-tag")
                 conn.execute("DELETE FROM tags WHERE id = ?", (tag,))
             else:
                 conn.execute(
-                    "UPDATE tags SET name = ?, description = ?, keywords = ? WHERE id = ?",
-                    (after["name"], after["description"], json.dumps(after["keywords"], ensure_ascii=False), tag),
+                    "UPDATE tags SET name = ?, description = ?, keywords = ?, share = ? WHERE id = ?",
+                    (after["name"], after["description"], json.dumps(after["keywords"], ensure_ascii=False), after["share"], tag),
                 )
             self._log(conn, "tag", tag, "update", who, before, after)
-        return TagDef(after["id"], after["name"], after["description"], tuple(after["keywords"]))
+        return self._tag_def(after)
+
+    @staticmethod
+    def _tag_def(values: dict[str, object]) -> TagDef:
+        return TagDef(
+            str(values["id"]), str(values["name"]), str(values["description"]),
+            tuple(values["keywords"]),  # type: ignore[arg-type]
+            values.get("share"),  # type: ignore[arg-type]
+        )
 
     def merge_tags(self, source: str, into: str, who: str) -> int:
         """Move every document of ``source`` to ``into`` and delete ``source``; returns the count."""

@@ -6,14 +6,19 @@ from pathlib import Path
 
 from ..data import TAXONOMY_FILE, LabelledDocument, Taxonomy, find_taxonomy, read_labelled, write_jsonl
 from ..inputs import InputDocument
-from .base import StoreBase
+from ..exceptions import LabelledDataError
+from .base import ORIGINS, OWN, SHIPPED, StoreBase
 
 EXPORT_FILE = "documents.jsonl"
 
 
 class Transfer(StoreBase):
-    def import_labelled(self, taxonomy: Taxonomy | None, docs: Sequence[LabelledDocument], who: str) -> dict[str, int]:
-        """Add a taxonomy's missing tags and upsert documents, all in one transaction."""
+    def import_labelled(
+        self, taxonomy: Taxonomy | None, docs: Sequence[LabelledDocument], who: str, *, origin: str | None = None
+    ) -> dict[str, int]:
+        """Add a taxonomy's missing tags and upsert documents, all in one transaction. New
+        documents take ``origin`` (``SHIPPED`` for the labels shipped with ktag), else the one
+        their record states (an export keeps it), else ``OWN``."""
         counts = {"tags": 0, "created": 0, "updated": 0, "unchanged": 0}
         with self._write() as conn:
             known = {r[0] for r in conn.execute("SELECT id FROM tags")}
@@ -39,7 +44,12 @@ class Transfer(StoreBase):
                 clean = self._clean(conn, values)
                 row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc.id,)).fetchone()
                 if row is None:
-                    self._insert_document(conn, doc.id, clean, doc.extra.get("created"), doc.extra.get("updated"))
+                    stated = {"own": OWN}.get(doc.extra.get("origin", OWN), doc.extra.get("origin", OWN))
+                    if stated not in ORIGINS:
+                        raise LabelledDataError(doc.file, f"'origin' must be 'own' or {SHIPPED!r}, not {stated!r}", doc.line)
+                    self._insert_document(
+                        conn, doc.id, clean, doc.extra.get("created"), doc.extra.get("updated"), stated if origin is None else origin
+                    )
                     self._log(conn, "document", doc.id, "import", who, None, clean)
                     counts["created"] += 1
                     continue
@@ -85,6 +95,7 @@ class Transfer(StoreBase):
                 "text": d.text,
                 "tags": d.tags,
                 **({} if d.labelled else {"labelled": False}),
+                **({"origin": d.origin} if d.origin else {}),
                 "source": d.source,
                 "created": d.created,
                 "updated": d.updated,

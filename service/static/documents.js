@@ -4,10 +4,12 @@ import { api, el, fail, formatTime, tagName, taxonomy } from "./ktag.js";
 
 const PER_PAGE = 20;
 const LABELLED = { labelled: "true", pool: "false", all: "" };
+const ORIGINS = ["own", "shipped", "all"];  // own (people's documents) is the default view
 const form = document.getElementById("filters");
 const controls = {
   view: document.getElementById("view"),
   scope: document.getElementById("scope"),
+  origin: document.getElementById("origin"),
   q: document.getElementById("q"),
   tag: document.getElementById("tag"),
   untagged: document.getElementById("untagged"),
@@ -23,6 +25,7 @@ function readState() {
   return {
     view: p.get("view") === "uncertain" ? "uncertain" : "list",
     scope: LABELLED[p.get("scope")] === undefined ? "all" : p.get("scope"),
+    origin: ORIGINS.includes(p.get("origin")) ? p.get("origin") : "own",
     q: p.get("q") || "",
     tag: p.get("tag") || "",
     untagged: p.get("untagged") === "1",
@@ -34,6 +37,7 @@ function writeState() {
   const p = new URLSearchParams();
   if (state.view !== "list") p.set("view", state.view);
   if (state.scope !== "all") p.set("scope", state.scope);
+  if (state.origin !== "own") p.set("origin", state.origin);
   if (state.q) p.set("q", state.q);
   if (state.tag) p.set("tag", state.tag);
   if (state.untagged) p.set("untagged", "1");
@@ -45,6 +49,7 @@ function writeState() {
 function showState() {
   controls.view.value = state.view;
   controls.scope.value = state.scope;
+  controls.origin.value = state.origin;
   controls.q.value = state.q;
   controls.tag.value = state.tag;
   controls.untagged.checked = state.untagged;
@@ -60,6 +65,7 @@ function stateFromControls() {
   return {
     view: controls.view.value,
     scope: controls.scope.value,
+    origin: controls.origin.value,
     q: controls.q.value.trim(),
     tag: untagged ? "" : controls.tag.value,
     untagged,
@@ -69,7 +75,7 @@ function stateFromControls() {
 
 // -- fetching ------------------------------------------------------------------------------------------
 function listPath() {
-  const p = new URLSearchParams({ page: state.page, per_page: PER_PAGE });
+  const p = new URLSearchParams({ page: state.page, per_page: PER_PAGE, origin: state.origin });
   if (state.q) p.set("q", state.q);
   if (state.tag) p.set("tag", state.tag);
   if (state.untagged) p.set("untagged", "true");
@@ -78,7 +84,7 @@ function listPath() {
 }
 
 function suggestionsPath() {
-  return `/v1/suggestions?${new URLSearchParams({ scope: state.scope, n: PER_PAGE, page: state.page })}`;
+  return `/v1/suggestions?${new URLSearchParams({ scope: state.scope, origin: state.origin, n: PER_PAGE, page: state.page })}`;
 }
 
 async function load() {
@@ -117,6 +123,8 @@ function titleCell(item) {
   return el("td", { class: "doc" },
     el("a", { href: `/documents/${encodeURIComponent(item.id)}`, class: item.title ? "title" : "title excerpt" }, label),
     item.labelled ? null : el("span", { class: "badge pool", title: "라벨을 기다리는 문서 (waiting for labels)" }, "대기 (pool)"),
+    item.origin === "shipped" && state.origin === "all"
+      ? el("span", { class: "badge shipped", title: "ktag와 함께 제공된 라벨 데이터 (labelled data shipped with ktag)" }, "기본 제공 (shipped)") : null,
     el("small", { class: "muted id" }, item.id));
 }
 
@@ -124,12 +132,17 @@ function heads(...names) {
   document.getElementById("doc-head").replaceChildren(el("tr", {}, names.map((n) => el("th", { scope: "col" }, n))));
 }
 
-function showRows(rows, count, total) {
+function showRows(rows, count, total, origins) {
   document.getElementById("doc-rows").replaceChildren(...rows);
   const first = (state.page - 1) * PER_PAGE + 1;
-  document.getElementById("summary").textContent = count
+  const summary = document.getElementById("summary");
+  summary.textContent = count
     ? `문서 ${total}개 중 ${first}–${first + count - 1} (documents ${first}–${first + count - 1} of ${total})`
     : "조건에 맞는 문서가 없습니다 (no documents match)";
+  if (state.origin === "own" && origins?.shipped) {  // say where the shipped data went
+    summary.append(" · ", el("a", { href: "?origin=shipped", id: "show-shipped" },
+      `기본 제공 문서 ${origins.shipped.toLocaleString()}개는 따로 봅니다 (${origins.shipped.toLocaleString()} shipped documents are listed apart)`));
+  }
 }
 
 function showList(data, tax) {
@@ -138,7 +151,7 @@ function showList(data, tax) {
     titleCell(item),
     el("td", { class: "tags" }, chips(item.tags, tax)),
     el("td", { class: "when muted" }, formatTime(item.updated))));
-  showRows(rows, data.items.length, data.total);
+  showRows(rows, data.items.length, data.total, data.origins);
 }
 
 function certainty(value) {
@@ -187,7 +200,7 @@ async function fillTags() {
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); filter(); });
-for (const name of ["view", "scope", "tag", "untagged"]) controls[name].addEventListener("change", filter);
+for (const name of ["view", "scope", "origin", "tag", "untagged"]) controls[name].addEventListener("change", filter);
 controls.q.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(filter, 400); });
 document.getElementById("prev-page").addEventListener("click", () => turn(-1));
 document.getElementById("next-page").addEventListener("click", () => turn(1));

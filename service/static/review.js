@@ -1,10 +1,12 @@
-// The review queue: pool documents the model is least sure about, one at a time. Each suggested
-// tag is accepted (Y) or rejected (N) with one key; when all are decided the labels are saved
-// and the next document comes up.
+// The review queue, one document at a time. Two views: the pool (documents waiting for labels,
+// the model's least certain first) and suspect labels (labelled documents whose stored tags the
+// model confidently contradicts). Each tag in question is accepted (Y: the document has it) or
+// rejected (N) with one key; when all are decided the labels are saved and the next comes up.
 import { ApiError, api, el, fail, notify, scoreBars, tagName, taxonomy } from "./ktag.js";
 
 const BATCH = 20;
 const NEAR = 0.25;  // a tag this close to its threshold is worth a person's look
+const SUSPECT = new URLSearchParams(location.search).get("view") === "suspect";
 const state = { queue: [], reviewed: 0, current: null, tax: null, skipped: new Set() };
 
 function suggestedTags(item, thresholds) {
@@ -16,9 +18,19 @@ function suggestedTags(item, thresholds) {
 }
 
 async function loadQueue() {
-  const { data } = await api("GET", `/v1/suggestions?n=${Math.min(100, BATCH + state.skipped.size)}`);
-  state.queue = data.items.filter((item) => !state.skipped.has(item.id)).map((item) => ({ item, thresholds: data.thresholds }));
+  const scope = SUSPECT ? "&scope=suspect" : "";
+  const { data } = await api("GET", `/v1/suggestions?n=${Math.min(100, BATCH + state.skipped.size)}${scope}`);
+  state.queue = data.items.filter((item) => !state.skipped.has(item.id))
+    .map((item) => ({ item, thresholds: item.thresholds ?? data.thresholds }));
   state.pool = data.total;
+}
+
+// A suspect's tags start as stored; the contradicted ones are the questions, in the order found.
+function suspectDecisions(item) {
+  const decisions = new Map(state.tax.tags.map((t) => [t.id, item.stored_tags.includes(t.id) ? "accepted" : "rejected"]));
+  const pending = item.issues.map((issue) => issue.tag).filter((t) => decisions.has(t));
+  for (const t of pending) decisions.set(t, "pending");
+  return { decisions, pending };
 }
 
 async function next() {
@@ -26,9 +38,13 @@ async function next() {
   const entry = state.queue.shift();
   if (!entry) return showEmpty();
   const response = await api("GET", `/v1/documents/${encodeURIComponent(entry.item.id)}`);
-  const decisions = new Map(state.tax.tags.map((t) => [t.id, "rejected"]));
-  const pending = suggestedTags(entry.item, entry.thresholds);
-  for (const t of pending) decisions.set(t, "pending");
+  let decisions, pending;
+  if (SUSPECT) ({ decisions, pending } = suspectDecisions(entry.item));
+  else {
+    decisions = new Map(state.tax.tags.map((t) => [t.id, "rejected"]));
+    pending = suggestedTags(entry.item, entry.thresholds);
+    for (const t of pending) decisions.set(t, "pending");
+  }
   state.current = { ...entry, doc: response.data, etag: response.headers.get("ETag"), decisions, pending, history: [] };
   render();
 }
@@ -42,13 +58,16 @@ function showEmpty() {
   state.current = null;
   document.getElementById("item").hidden = true;
   document.getElementById("empty").hidden = false;
+  document.getElementById("empty-pool").hidden = SUSPECT;
+  document.getElementById("empty-suspect").hidden = !SUSPECT;
   updateCounter();
 }
 
 function updateCounter() {
   const left = state.current ? state.queue.length + 1 : 0;
+  const total = SUSPECT ? `의심 라벨 전체 (suspects in all) ${state.pool ?? 0}` : `대기 중 전체 (waiting in the pool) ${state.pool ?? 0}`;
   document.getElementById("queue-state").textContent =
-    `검토함 (reviewed) ${state.reviewed} · 이번 묶음에 남음 (left in this batch) ${left} · 대기 중 전체 (waiting in the pool) ${state.pool ?? 0}`;
+    `검토함 (reviewed) ${state.reviewed} · 이번 묶음에 남음 (left in this batch) ${left} · ${total}`;
 }
 
 function cursorTag() {
@@ -61,12 +80,19 @@ function render() {
   document.getElementById("empty").hidden = true;
   document.getElementById("item").hidden = false;
   document.getElementById("item-title").textContent = doc.title || doc.id;
-  document.getElementById("item-meta").textContent = `${doc.id} · 확신도 (certainty) ${item.certainty.toFixed(2)} · rev ${doc.revision}`;
+  document.getElementById("item-meta").textContent = SUSPECT
+    ? `${doc.id} · 저장된 태그 (stored): ${doc.tags.map((t) => tagName(state.tax, t)).join(", ") || "없음 (none)"} · rev ${doc.revision}`
+    : `${doc.id} · 확신도 (certainty) ${item.certainty.toFixed(2)} · rev ${doc.revision}`;
   document.getElementById("item-text").textContent = doc.text;
   document.getElementById("item-scores").replaceChildren(scoreBars(item.scores, thresholds, state.tax));
   const cursor = cursorTag();
   const labels = { pending: "?", accepted: "✓ 수락", rejected: "–" };
-  const modelSays = (tag) => (item.scores[tag] >= thresholds[tag] ? " (모델 ✓)" : " (모델 ✗)");
+  const issue = (tag) => (item.issues ?? []).find((i) => i.tag === tag);
+  const modelSays = (tag) => {
+    const doubt = issue(tag);
+    if (doubt) return doubt.stored ? " (저장됨·모델 ✗)" : " (없음·모델 ✓)";  // stored, the model says no / missing, it says yes
+    return item.scores[tag] >= thresholds[tag] ? " (모델 ✓)" : " (모델 ✗)";
+  };
   const rows = state.tax.tags.map((tag, i) =>
     el("li", { dataset: { tag: tag.id, state: decisions.get(tag.id) }, class: tag.id === cursor ? "current" : "", "aria-current": tag.id === cursor ? "true" : null },
       el("kbd", { class: "key" }, String(i + 1)),
@@ -103,15 +129,21 @@ function toggle(index) {
   render();
 }
 
-// Saves the accepted tags (a pending tag counts as the model has it) and moves on.
+// Saves the accepted tags and moves on. A pending tag counts as the model has it in the pool,
+// and as stored for a suspect. A suspect whose tags stay as stored is confirmed: a person checked
+// them, so it leaves the suspect labels.
 async function save() {
   const { doc, item, thresholds, decisions, etag } = state.current;
   const tags = state.tax.tags.map((t) => t.id).filter((t) => {
     const verdict = decisions.get(t);
-    return verdict === "accepted" || (verdict === "pending" && item.scores[t] >= thresholds[t]);
+    if (verdict === "pending") return SUSPECT ? doc.tags.includes(t) : item.scores[t] >= thresholds[t];
+    return verdict === "accepted";
   });
+  const unchanged = tags.length === doc.tags.length && tags.every((t) => doc.tags.includes(t));
+  const path = `/v1/documents/${encodeURIComponent(doc.id)}`;
   try {
-    await api("PATCH", `/v1/documents/${encodeURIComponent(doc.id)}`, { body: { tags }, headers: { "If-Match": etag } });
+    if (SUSPECT && unchanged) await api("POST", `${path}/confirm`, { headers: { "If-Match": etag } });
+    else await api("PATCH", path, { body: { tags }, headers: { "If-Match": etag } });
   } catch (error) {
     if (error instanceof ApiError && error.status === 412) return conflict(doc.id);
     throw error;
@@ -136,7 +168,7 @@ function conflict(docId) {
 async function reload(docId) {
   const response = await api("GET", `/v1/documents/${encodeURIComponent(docId)}`);
   document.getElementById("conflict").hidden = true;
-  if (response.data.labelled) {
+  if (!SUSPECT && response.data.labelled) {
     notify("이미 라벨이 붙었습니다: 다음 문서로 (already labelled: next)");
     return next();
   }
@@ -170,4 +202,5 @@ document.getElementById("save").addEventListener("click", () => save().catch(fai
 document.getElementById("skip").addEventListener("click", skip);
 document.addEventListener("keydown", onKey);
 
+document.getElementById(SUSPECT ? "view-suspect" : "view-pool").setAttribute("aria-current", "page");
 taxonomy().then((tax) => { state.tax = tax; return next(); }).catch(fail);

@@ -121,6 +121,7 @@ function openEdit(tag) {
   $("edit-name").value = tag.name;
   $("edit-description").value = tag.description;
   $("edit-keywords").value = tag.keywords.join("\n");
+  $("edit-share").value = tag.share ?? "";
   openDialog("edit-dialog", $("edit-form"));
   $("edit-name").focus();
 }
@@ -135,6 +136,9 @@ function changes(tag) {
   }
   const keywords = ruleLines($("edit-keywords").value);
   if (keywords.join("\n") !== tag.keywords.join("\n")) body.keywords = keywords;
+  const share = $("edit-share").value.trim();
+  const stated = share === "" ? null : Number(share);
+  if (stated !== (tag.share ?? null)) body.share = Number.isNaN(stated) ? share : stated;  // the API explains a bad value
   return body;
 }
 
