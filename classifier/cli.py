@@ -59,6 +59,11 @@ share_option = click.option(
     metavar="TAG=SHARE",
     help="A tag's expected share of the stream to tag, in (0, 1), over the taxonomy's (repeatable).",
 )
+paths_anywhere_option = click.option(
+    "--paths-anywhere",
+    is_flag=True,
+    help="Let a JSONL record's \"path\" lead outside its file's folder (refused otherwise).",
+)
 no_clean_option = click.option("--no-clean", is_flag=True, help="Keep crawled-page furniture (bylines, banners, widgets...) instead of stripping it.")
 no_cache_option = click.option("--no-cache", is_flag=True, help="Analyse every text with Kiwi instead of reusing the morpheme cache ($KTAG_CACHE).")
 
@@ -83,12 +88,13 @@ def main() -> None:
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds for the printed metrics.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @share_option
+@paths_anywhere_option
 @no_clean_option
 @no_cache_option
 @models_option
 def train_cmd(
     labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, shares: tuple[str, ...],
-    no_clean: bool, no_cache: bool, models: Path | None,
+    paths_anywhere: bool, no_clean: bool, no_cache: bool, models: Path | None,
 ) -> None:
     """Train a model from labelled files, print cross-validated metrics, make it current.
 
@@ -96,7 +102,7 @@ def train_cmd(
 
     Example: ktag train labels/ --folds 5
     """
-    dataset = load_dataset(list(labelled) or [DEFAULT_LABELS], taxonomy, exclusive)
+    dataset = load_dataset(list(labelled) or [DEFAULT_LABELS], taxonomy, exclusive, paths_anywhere)
     stated = parse_shares(shares, dataset.taxonomy.ids)
     cache = None if no_cache else MorphemeCache()
     result = train(
@@ -240,17 +246,19 @@ def shares_cmd(pool: tuple[str, ...], labels: Path, models: Path | None) -> None
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds for the out-of-fold scores.")
 @click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON.")
 @click.option("--exclusive/--multi-label", default=None, help="Single-label or multi-label mode.")
+@paths_anywhere_option
 @no_clean_option
 @no_cache_option
 def suspects_cmd(
-    labelled: tuple[Path, ...], count: int | None, folds: int, taxonomy: Path | None, exclusive: bool | None, no_clean: bool, no_cache: bool
+    labelled: tuple[Path, ...], count: int | None, folds: int, taxonomy: Path | None, exclusive: bool | None,
+    paths_anywhere: bool, no_clean: bool, no_cache: bool,
 ) -> None:
     """List labelled documents whose stored tags the out-of-fold model confidently contradicts,
     most suspect first (confident learning), one JSON line each.
 
     Example: ktag suspects labels/ -n 50
     """
-    dataset = load_dataset(list(labelled), taxonomy, exclusive)
+    dataset = load_dataset(list(labelled), taxonomy, exclusive, paths_anywhere)
     found = dataset_suspects(dataset, folds=folds, cache=None if no_cache else MorphemeCache(), clean=not no_clean)
     for suspect in found[:count]:
         doc = dataset.documents[suspect.index]
@@ -295,6 +303,7 @@ def suggest_cmd(pool: tuple[str, ...], count: int, labels: Path, models: Path | 
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write an HTML report with plots into this folder (needs the 'report' extra).")
 @share_option
+@paths_anywhere_option
 @no_clean_option
 def evaluate_cmd(
     labelled: tuple[Path, ...],
@@ -305,6 +314,7 @@ def evaluate_cmd(
     as_json: bool,
     report_dir: Path | None,
     shares: tuple[str, ...],
+    paths_anywhere: bool,
     no_clean: bool,
 ) -> None:
     """Measure precision, recall, F1 and calibration (and hamming loss or accuracy + confusion matrix).
@@ -314,7 +324,7 @@ def evaluate_cmd(
 
     Example: ktag evaluate labels/ --folds 5 --report report/
     """
-    dataset = load_dataset(list(labelled), taxonomy, exclusive)
+    dataset = load_dataset(list(labelled), taxonomy, exclusive, paths_anywhere)
     stated = parse_shares(shares, dataset.taxonomy.ids)
     factory = make_factory(
         dataset.taxonomy, dataset.user_words, dataset.settings_features(), dataset.settings_model(), clean=not no_clean, shares=stated
@@ -323,7 +333,7 @@ def evaluate_cmd(
     docs = tagger.analyse(dataset.texts)
     test = None
     if test_file is not None:
-        test_data = load_dataset([test_file], taxonomy, exclusive)
+        test_data = load_dataset([test_file], taxonomy, exclusive, paths_anywhere)
         test = (tagger.analyse(test_data.texts), test_data.tag_lists)
     if report_dir is not None:
         names = {t.id: t.name for t in dataset.taxonomy.tags}
@@ -352,18 +362,19 @@ def evaluate_cmd(
 @click.option("--dry-run", is_flag=True, help="Print the table only; save nothing.")
 @click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON.")
 @click.option("--exclusive/--multi-label", default=None, help="Single-label or multi-label mode.")
+@paths_anywhere_option
 @no_clean_option
 @no_cache_option
 def tune_cmd(
     labelled: tuple[Path, ...], folds: int, metric: str, rounds: int, save_to: Path | None, dry_run: bool,
-    taxonomy: Path | None, exclusive: bool | None, no_clean: bool, no_cache: bool,
+    taxonomy: Path | None, exclusive: bool | None, paths_anywhere: bool, no_clean: bool, no_cache: bool,
 ) -> None:
     """Search regularisation, loss, class weights, morpheme n-grams, character n-grams and min_df
     by cross-validation; print every trial and save the best for 'ktag train'.
 
     Example: ktag tune labels/ --folds 5
     """
-    dataset = load_dataset(list(labelled), taxonomy, exclusive)
+    dataset = load_dataset(list(labelled), taxonomy, exclusive, paths_anywhere)
     tagger = make_factory(dataset.taxonomy, dataset.user_words, clean=not no_clean)()
     docs = tagger.analyse(dataset.texts, cache=None if no_cache else MorphemeCache())
     result = tune(
@@ -395,11 +406,14 @@ data_option = click.option(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to bind.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--worker-class", type=click.Choice(["gevent", "sync"]), default="gevent", show_default=True, help="gevent: slow or idle clients cannot hold a worker; sync: gunicorn's plain workers.")
 @click.option("--dev", is_flag=True, help="Flask's debug server instead of gunicorn (one process).")
 @click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=None, help="Labels for the default model and for an empty store (default: $KTAG_LABELS or labels).")
 @data_option
 @models_option
-def serve_cmd(host: str, port: int, workers: int, dev: bool, labels: Path | None, data: Path | None, models: Path | None) -> None:
+def serve_cmd(
+    host: str, port: int, workers: int, worker_class: str, dev: bool, labels: Path | None, data: Path | None, models: Path | None
+) -> None:
     """Run the HTTP service (API under /v1), training the default model first if there is none.
 
     Settings come from KTAG_* variables or a KTAG_CONFIG file (see the README).
@@ -417,7 +431,7 @@ def serve_cmd(host: str, port: int, workers: int, dev: bool, labels: Path | None
     if dev:
         serve_dev(host, port, config)
     else:
-        serve(host, port, workers, config)
+        serve(host, port, workers, config, worker_class)
 
 
 @main.command("import")
@@ -425,8 +439,9 @@ def serve_cmd(host: str, port: int, workers: int, dev: bool, labels: Path | None
 @click.option("--taxonomy", type=click.Path(dir_okay=False, path_type=Path), help="Taxonomy JSON whose new tags are added first.")
 @click.option("--who", default="cli", show_default=True, help="Name recorded in the edit history.")
 @click.option("--pool", is_flag=True, help="The files are unlabelled documents (any input 'ktag tag' reads): add new ids to the pool that suggestions rank.")
+@paths_anywhere_option
 @data_option
-def import_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, who: str, pool: bool, data: Path | None) -> None:
+def import_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, who: str, pool: bool, paths_anywhere: bool, data: Path | None) -> None:
     """Add labelled files (JSONL, CSV, folders) to the label store, all or nothing.
 
     Example: ktag import more-labels.jsonl --data var
@@ -439,7 +454,7 @@ def import_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, who: str, pool
         check_inputs([str(p) for p in labelled])
         counts = store.import_pool(iter_documents([str(p) for p in labelled]), who)
     else:
-        counts = import_files(store, list(labelled), taxonomy, who)
+        counts = import_files(store, list(labelled), taxonomy, who, paths_anywhere=paths_anywhere)
     click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
 
 

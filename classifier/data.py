@@ -23,18 +23,20 @@ USER_DICT_FILE = "userdict.txt"
 LABELLED_SUFFIXES = (".jsonl", ".csv")
 # Optional JSONL fields kept with a document (the label store writes and reads them back).
 EXTRA_FIELDS = ("source", "created", "updated", "origin")
-_TAG_ID = re.compile(r"^[^\s/\\|,\x00-\x1f]{1,64}$")
-_DOC_ID = re.compile(r"^[^\s/\\\x00-\x1f]{1,200}$")
+# Ids travel in URL paths, so no '%', '?' or '#' either. Matched whole (fullmatch): "$" would let
+# a final newline through.
+_TAG_ID = re.compile(r"[^\s/\\|,%?#\x00-\x1f]{1,64}")
+_DOC_ID = re.compile(r"[^\s/\\%?#\x00-\x1f]{1,200}")
 
 
 def valid_tag_id(tag: str) -> bool:
-    """Tag ids: 1-64 characters, no whitespace, slashes, ``|`` or commas (they separate tags)."""
-    return bool(_TAG_ID.match(tag))
+    """Tag ids: 1-64 characters, no whitespace, slashes, ``|`` or commas (they separate tags), ``%``, ``?`` or ``#``."""
+    return bool(_TAG_ID.fullmatch(tag))
 
 
 def valid_doc_id(doc_id: str) -> bool:
-    """Document ids: 1-200 characters, no whitespace or path characters, not ``.``/``..``."""
-    return bool(_DOC_ID.match(doc_id)) and doc_id not in (".", "..")
+    """Document ids: 1-200 characters, no whitespace, slashes, ``%``, ``?`` or ``#``, not ``.``/``..``."""
+    return bool(_DOC_ID.fullmatch(doc_id)) and doc_id not in (".", "..")
 
 
 @dataclass(frozen=True)
@@ -187,27 +189,29 @@ def read_user_words(paths: Sequence[str | Path]) -> tuple[tuple[str, str], ...]:
 
 
 def read_labelled(
-    paths: Sequence[str | Path], taxonomy: Taxonomy | None = None, *, unlabelled: bool = False
+    paths: Sequence[str | Path], taxonomy: Taxonomy | None = None, *, unlabelled: bool = False, paths_anywhere: bool = False
 ) -> list[LabelledDocument]:
     """Every labelled document under ``paths`` (files or folders), validated against ``taxonomy``.
     JSONL records marked ``"labelled": false`` (pool documents, as ``ktag export`` writes them)
-    are validated too but left out unless ``unlabelled``."""
+    are validated too but left out unless ``unlabelled``. A record's ``"path"`` must lead to a
+    file inside the JSONL file's folder unless ``paths_anywhere``: a labelled file from elsewhere
+    must not make ktag read (and the store then serve) any file on the machine."""
     if not paths:
         raise LabelledDataError("(none)", "no labelled files given")
     docs: list[LabelledDocument] = []
     for p in map(Path, paths):
-        docs.extend(_read_path(p))
+        docs.extend(_read_path(p, paths_anywhere))
     return [d for d in _validate(docs, taxonomy) if unlabelled or d.labelled]
 
 
-def _read_path(path: Path) -> list[LabelledDocument]:
+def _read_path(path: Path, paths_anywhere: bool = False) -> list[LabelledDocument]:
     if path.is_dir():
         found: list[LabelledDocument] = []
         children = sorted(path.iterdir())
         files = [c for c in children if c.is_file() and c.suffix.lower() in LABELLED_SUFFIXES]
         folders = [c for c in children if c.is_dir() and not c.name.startswith(".")]
         for child in files:
-            found.extend(_read_file(child))
+            found.extend(_read_file(child, paths_anywhere))
         for folder in folders:
             found.extend(_read_tag_folder(folder))
         if not files and not folders:
@@ -215,13 +219,13 @@ def _read_path(path: Path) -> list[LabelledDocument]:
         return found
     if not path.exists():
         raise LabelledDataError(path, "no such file or folder")
-    return _read_file(path)
+    return _read_file(path, paths_anywhere)
 
 
-def _read_file(path: Path) -> list[LabelledDocument]:
+def _read_file(path: Path, paths_anywhere: bool = False) -> list[LabelledDocument]:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        return _read_jsonl(path)
+        return _read_jsonl(path, paths_anywhere)
     if suffix == ".csv":
         return _read_csv(path)
     raise LabelledDataError(path, "not a labelled file: expected .jsonl, .csv or a folder of <tag>/*.txt")
@@ -257,7 +261,19 @@ def _doc_id(raw: Any, path: Path, line: int) -> str:
     return doc_id
 
 
-def _read_jsonl(path: Path) -> list[LabelledDocument]:
+def _referenced(path: Path, target: str, number: int, paths_anywhere: bool) -> Path:
+    """The file a record's ``"path"`` names, relative to its JSONL file; inside that file's folder
+    (after symbolic links) unless ``paths_anywhere``."""
+    folder = path.parent.resolve()
+    found = (path.parent / target).resolve()
+    if not paths_anywhere and not found.is_relative_to(folder):
+        raise LabelledDataError(
+            path, f"'path' {target!r} leads outside the folder of this file (allow it with --paths-anywhere)", number
+        )
+    return found
+
+
+def _read_jsonl(path: Path, paths_anywhere: bool = False) -> list[LabelledDocument]:
     docs = []
     for number, line in enumerate(_decode(path).splitlines(), 1):
         if not line.strip():
@@ -283,7 +299,7 @@ def _read_jsonl(path: Path) -> list[LabelledDocument]:
         if "text" in record and "path" in record:
             raise LabelledDataError(path, "give 'text' or 'path', not both", number)
         if isinstance(record.get("path"), str):
-            text = _decode(path.parent / record["path"], str(path), number)
+            text = _decode(_referenced(path, record["path"], number, paths_anywhere), str(path), number)
         elif isinstance(record.get("text"), str):
             text = record["text"]
         else:

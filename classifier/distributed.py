@@ -21,7 +21,8 @@ from typing import Any
 from .batch import BATCH_CHARS, BATCH_SIZE, Summary, TagOptions, chunks, jsonl_line, record, tag_chunk, warm_for_fork
 from .exceptions import InputError, KtagError
 from .inputs import InputDocument, Record
-from .tagger import MODEL_FILE, Tagger, sha256_file
+from .modelfile import model_digest
+from .tagger import Tagger
 
 PART = "part-{:05d}.jsonl"
 # A partition is one batch (BATCH_SIZE documents, BATCH_CHARS characters), as a task of -j N is. On
@@ -45,7 +46,7 @@ def _worker_tagger(model_dir: str, sha256: str) -> Tagger:
     with _models_lock:
         tagger = _models.get(key)
         if tagger is None:
-            if sha256_file(Path(model_dir) / MODEL_FILE) != sha256:
+            if model_digest(model_dir) != sha256:
                 raise KtagError(f"the model in {model_dir} on this worker is not the client's (SHA-256 differs)")
             tagger = Tagger.load(model_dir)
             _models.clear()  # one model per worker at a time
@@ -101,7 +102,7 @@ def partitions(
 def share_model(model_dir: Path, tagger: Tagger) -> None:
     """Make ``tagger`` (loaded from ``model_dir``) this process's worker model, warm, so that worker
     processes forked from here use it and this process's Kiwi instead of loading their own."""
-    key = (str(model_dir), sha256_file(model_dir / MODEL_FILE))
+    key = (str(model_dir), model_digest(model_dir))
     with _models_lock:
         _models.clear()
         _models[key] = tagger
@@ -155,7 +156,7 @@ def run(
     summary = Summary()
     start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    sha = sha256_file(model_dir / MODEL_FILE)
+    sha = model_digest(model_dir)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     in_flight: deque[Any] = deque()
     written = 0

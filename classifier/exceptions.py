@@ -52,6 +52,12 @@ class UnknownTag(KtagError):
         super().__init__(f"unknown tag {tag!r}{hint}")
 
 
+class TagNotFound(UnknownTag):
+    """The tag an edit is about (rather than one it refers to) does not exist."""
+
+    code = "tag_not_found"
+
+
 class ModelNotFound(KtagError):
     """No model version (or not the requested one) in the model directory."""
 
@@ -162,3 +168,17 @@ class JobNotFound(KtagError):
 
     def __init__(self, job_id: str) -> None:
         super().__init__(f"no job {job_id!r}")
+
+
+class StoreUnavailable(KtagError):
+    """The label store cannot be written (read-only folder or file, full disk, locked too long), or
+    not even read (a read-only folder without SQLite's shared-memory file)."""
+
+    code = "store_unavailable"
+
+    def __init__(self, reason: str, reading: bool = False) -> None:
+        self.reason = reason
+        if reading:
+            super().__init__(f"the label store cannot be read just now ({reason}): it cannot be written either")
+        else:
+            super().__init__(f"the label store cannot be written just now ({reason}); nothing was changed")

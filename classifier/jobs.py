@@ -4,6 +4,12 @@ A retrain runs in its own process (``python -m classifier.jobs``), not in a web 
 the GIL while it analyses, so a training thread would stall every request of its worker. The job's
 state lives in SQLite, so any worker can answer ``GET /v1/jobs/<id>``, and only one job runs at a
 time across all workers.
+
+Job state survives crashes: each job records its process id and that process's start time, and
+every read reconciles the records with the processes (at the service's start too): a job whose
+process is gone, or whose pid now belongs to another process, is failed with the reason. A job
+activates its model by compare-and-set against the ``CURRENT`` it started from, so a rollback made
+while it trained is never overwritten.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from typing import Any
 
 from .cache import MorphemeCache
 from .exceptions import JobConflict, JobNotFound
+from .processes import process_alive, process_start
 from .registry import ModelRegistry
 from .store import LabelStore, now
 from .data import read_user_words
@@ -44,6 +51,8 @@ class Job:
     pid: int | None = None
     created: str = ""
     updated: str = ""
+    started: int | None = None  # the process's start time (clock ticks after boot), to tell a reused pid
+    base: str | None = None  # what CURRENT held when the job was started
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,24 +80,9 @@ def _job(row: Any) -> Job:
         row["pid"],
         row["created"],
         row["updated"],
+        row["started"],
+        row["base"],
     )
-
-
-def process_alive(pid: int | None) -> bool:
-    """Whether ``pid`` is a live (not zombie) process on this machine."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 class JobBook:
@@ -97,34 +91,57 @@ class JobBook:
     def __init__(self, store: LabelStore) -> None:
         self.store = store
 
-    def _alive(self, job: Job) -> bool:
+    def _gone(self, job: Job) -> str | None:
+        """Why a queued or running job's process no longer runs it, or ``None`` while it does."""
         if job.pid is None:
             created = time.mktime(time.strptime(job.created[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
-            return time.time() - created < _START_GRACE_SECONDS
-        return process_alive(job.pid)
+            if time.time() - created < _START_GRACE_SECONDS:
+                return None
+            return "the training process never started"
+        if not process_alive(job.pid):
+            return f"the training process (pid {job.pid}) is gone"
+        if job.started is not None and process_start(job.pid) not in (None, job.started):
+            return f"the training process is gone (pid {job.pid} now belongs to another process)"
+        return None
 
-    def start(self) -> Job:
-        """A new queued job; refused (``JobConflict``) while another one runs. A job whose process
-        died without saying so is marked failed instead of blocking retraining forever."""
-        with self.store._write() as conn:
-            for row in conn.execute("SELECT * FROM jobs WHERE state IN ('queued', 'running')").fetchall():
-                job = _job(row)
-                if self._alive(job):
-                    raise JobConflict(job.id)
+    def _reconcile(self, conn: Any) -> None:
+        for row in conn.execute("SELECT * FROM jobs WHERE state IN ('queued', 'running')").fetchall():
+            job = _job(row)
+            reason = self._gone(job)
+            if reason is not None:
                 conn.execute(
-                    "UPDATE jobs SET state = 'failed', error = ?, updated = ? WHERE id = ?",
-                    ("the training process ended unexpectedly", now(), job.id),
+                    "UPDATE jobs SET state = 'failed', error = ?, message = 'failed', updated = ? WHERE id = ? AND state IN ('queued', 'running')",
+                    (reason, now(), job.id),
                 )
+
+    def reconcile(self) -> None:
+        """Fail every queued or running job whose process is gone (or whose pid was reused)."""
+        with self.store._write() as conn:
+            self._reconcile(conn)
+
+    def start(self, base: str | None = None) -> Job:
+        """A new queued job that will activate its model only if ``CURRENT`` still holds
+        ``base``; refused (``JobConflict``) while another one runs. Jobs whose process died without
+        saying so are failed first, so they never block retraining."""
+        with self.store._write() as conn:
+            self._reconcile(conn)
+            running = conn.execute("SELECT id FROM jobs WHERE state IN ('queued', 'running')").fetchone()
+            if running is not None:
+                raise JobConflict(running["id"])
             job_id = uuid.uuid4().hex[:12]
             stamp = now()
             conn.execute(
-                "INSERT INTO jobs (id, state, progress, message, created, updated) VALUES (?, 'queued', 0, 'queued', ?, ?)",
-                (job_id, stamp, stamp),
+                "INSERT INTO jobs (id, state, progress, message, created, updated, base) VALUES (?, 'queued', 0, 'queued', ?, ?, ?)",
+                (job_id, stamp, stamp, base),
             )
             return _job(conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
+    def attach(self, job_id: str, pid: int) -> None:
+        """Record the process that runs the job, with its start time."""
+        self.update(job_id, pid=pid, started=process_start(pid))
+
     def update(self, job_id: str, **values: Any) -> None:
-        allowed = ("state", "progress", "message", "metrics", "version", "error", "pid")
+        allowed = ("state", "progress", "message", "metrics", "version", "error", "pid", "started")
         sets = {k: v for k, v in values.items() if k in allowed}
         if "metrics" in sets and sets["metrics"] is not None:
             sets["metrics"] = json.dumps(sets["metrics"], ensure_ascii=False)
@@ -135,7 +152,9 @@ class JobBook:
             )
 
     def get(self, job_id: str) -> Job:
-        with self.store._read() as conn:
+        """The job, reconciled with its process first (a crashed one reads as failed)."""
+        with self.store._write() as conn:
+            self._reconcile(conn)
             row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise JobNotFound(job_id)
@@ -146,7 +165,7 @@ def launch(store: LabelStore, models: Path, *, activate: bool = True, folds: int
     """Start a retrain from the store in a new process; returns its (queued) job. ``labels``: the
     folder whose ``userdict.txt`` and tuned ``settings.json`` the retrain uses, as ``ktag train``."""
     book = JobBook(store)
-    job = book.start()
+    job = book.start(base=ModelRegistry(models).pointer())
     command = [
         sys.executable, "-m", "classifier.jobs",
         "--data", str(store.folder), "--models", str(models), "--job", job.id, "--folds", str(folds),
@@ -156,7 +175,7 @@ def launch(store: LabelStore, models: Path, *, activate: bool = True, folds: int
     if labels is not None:
         command += ["--labels", str(labels)]
     proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
-    book.update(job.id, pid=proc.pid)
+    book.attach(job.id, proc.pid)
 
     def reap() -> None:  # no zombie left behind, and a crash is recorded
         code = proc.wait()
@@ -181,19 +200,24 @@ def run(
 ) -> None:
     """Train from the store's documents; record progress, metrics, the version or the error."""
     book = JobBook(store)
-    book.update(job_id, state="running", pid=os.getpid(), message="reading the label store")
+    base = book.get(job_id).base
+    book.update(job_id, state="running", pid=os.getpid(), started=process_start(os.getpid()), message="reading the label store")
 
     def progress(message: str, fraction: float) -> None:
         book.update(job_id, message=message, progress=fraction)
 
     try:
         dataset = store_dataset(store, labels)
-        result = train(dataset, registry, folds=folds, activate=activate, progress=progress, cache=MorphemeCache())
+        result = train(dataset, registry, folds=folds, activate=False, progress=progress, cache=MorphemeCache())
+        assert result.version is not None
+        message = "done"
+        if activate and not registry.activate(result.version, expected=base):
+            message = f"done, not activated: CURRENT changed from {base or 'none'} to {registry.pointer() or 'none'} while it trained"
     except Exception as exc:  # recorded for GET /v1/jobs/<id>; the process then exits non-zero
         book.update(job_id, state="failed", error=f"{type(exc).__name__}: {exc}", message="failed")
         traceback.print_exc()
         raise SystemExit(1) from None
-    book.update(job_id, state="succeeded", progress=1.0, message="done", metrics=result.metrics, version=result.version)
+    book.update(job_id, state="succeeded", progress=1.0, message=message, metrics=result.metrics, version=result.version)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -215,4 +239,4 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["Job", "JobBook", "launch", "run", "process_alive", "store_dataset"]
+__all__ = ["Job", "JobBook", "launch", "run", "process_alive", "process_start", "store_dataset"]

@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import itertools
-import json
-import platform
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 from scipy import sparse
 
-from .exceptions import InvalidValue, ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
+from .exceptions import InvalidValue, NotFittedError, TrainingError, UnknownTag
 from .cache import MorphemeCache
 from .clean import clean_text
 from .features import MORPH, Analysed, FeatureSettings, blocks, build_features, feature_kinds, transform
@@ -25,12 +20,6 @@ from .keywords import KeywordPrior
 from .model import LinearTagModel, decide
 from .shares import adjust, check_share, cut_for_share, estimate_shares, shares_vector
 from .tokenize import MorphemeAnalyzer
-
-MODEL_FILE = "model.joblib"
-METADATA_FILE = "metadata.json"
-# Bumped whenever the pickled classes change shape: an older file is refused before unpickling.
-FORMAT = 7
-
 
 @dataclass
 class TagResult:
@@ -42,26 +31,6 @@ class TagResult:
     # Per passing tag: "up" / "down" (morpheme, contribution) pairs, and "keywords" (phrases found)
     # when the tag has keyword rules.
     explanations: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
-
-
-def library_versions() -> dict[str, str]:
-    """The versions a pickled model depends on; loading requires the same ones."""
-    import kiwipiepy
-    import sklearn
-
-    return {
-        "python": ".".join(platform.python_version_tuple()[:2]),
-        "scikit-learn": sklearn.__version__,
-        "kiwipiepy": kiwipiepy.__version__,
-    }
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Tagger:
@@ -348,57 +317,14 @@ class Tagger:
         }
 
     def save(self, directory: str | Path, metadata: dict[str, Any] | None = None) -> Path:
-        """Write ``model.joblib`` and ``metadata.json`` (hash, versions, settings, thresholds)."""
-        self._check()
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        model_path = directory / MODEL_FILE
-        joblib.dump({"format": FORMAT, "tagger": self}, model_path, compress=3)
-        meta = dict(metadata or {})
-        meta.update(
-            {
-                "format": FORMAT,
-                "saved": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "sha256": sha256_file(model_path),
-                "versions": library_versions(),
-                "thresholds": self.thresholds,
-                "thresholds_by_genre": self.describe_thresholds(),
-                "train_shares": self.train_shares,
-                **self.describe(),
-            }
-        )
-        (directory / METADATA_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        return directory
+        """Write the model files and ``metadata.json`` (``classifier.modelfile``: data, never code)."""
+        from .modelfile import save_tagger
+
+        return save_tagger(self, directory, metadata)
 
     @classmethod
     def load(cls, directory: str | Path) -> Tagger:
-        """Load a saved tagger, refusing a file whose SHA-256 or library versions do not match."""
-        directory = Path(directory)
-        model_path, meta = directory / MODEL_FILE, read_metadata(directory)
-        if not model_path.is_file():
-            raise ModelNotFound(directory)
-        if meta.get("sha256") != sha256_file(model_path):
-            raise ModelIntegrityError(model_path, "SHA-256 does not match metadata.json (file changed or replaced)")
-        if meta.get("format") != FORMAT:
-            raise ModelIntegrityError(model_path, f"model format {meta.get('format')} is not {FORMAT} (saved by another ktag); retrain it")
-        expected, actual = meta.get("versions", {}), library_versions()
-        wrong = [f"{k} {expected.get(k)} (here {v})" for k, v in actual.items() if expected.get(k) != v]
-        if wrong:
-            raise ModelIntegrityError(model_path, "saved with other library versions: " + ", ".join(wrong) + "; retrain it here")
-        payload = joblib.load(model_path)
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT or not isinstance(payload.get("tagger"), cls):
-            raise ModelIntegrityError(model_path, "not a ktag model of a known format")
-        return payload["tagger"]
+        """A saved tagger, refused unless its format, hashes and library versions are right."""
+        from .modelfile import load_tagger
 
-
-def read_metadata(directory: str | Path) -> dict[str, Any]:
-    path = Path(directory) / METADATA_FILE
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelNotFound(directory) from exc
-    except (OSError, ValueError) as exc:
-        raise ModelIntegrityError(path, f"unreadable metadata: {exc}") from exc
-    if not isinstance(meta, dict):
-        raise ModelIntegrityError(path, "metadata is not a JSON object")
-    return meta
+        return load_tagger(directory)

@@ -16,7 +16,7 @@ from .cache import MorphemeCache
 from .crossval import CrossVal
 from .data import LabelledDocument, Taxonomy, find_beside, find_taxonomy, read_labelled, read_user_words
 from .evaluate import cross_validate, document_groups
-from .exceptions import TrainingError
+from .exceptions import ModelIntegrityError, TrainingError
 from .features import Analysed, FeatureSettings
 from .registry import ModelRegistry
 from .tagger import Tagger
@@ -71,12 +71,13 @@ def load_dataset(
     paths: Sequence[str | Path],
     taxonomy_path: str | Path | None = None,
     exclusive: bool | None = None,
+    paths_anywhere: bool = False,
 ) -> Dataset:
     """Read labelled files; the taxonomy is ``taxonomy_path``, else ``taxonomy.json`` beside the
-    data, else the tags found in the data (sorted)."""
+    data, else the tags found in the data (sorted). ``paths_anywhere``: see ``read_labelled``."""
     found = Path(taxonomy_path) if taxonomy_path else find_taxonomy(paths)
     taxonomy = Taxonomy.load(found) if found else None
-    documents = read_labelled(paths, taxonomy)
+    documents = read_labelled(paths, taxonomy, paths_anywhere=paths_anywhere)
     if taxonomy is None:
         tags = sorted({t for d in documents for t in d.tags})
         if not tags:
@@ -220,10 +221,16 @@ def ensure_model(
     labels: str | Path = DEFAULT_LABELS,
     say: Callable[[str], None] | None = None,
 ) -> str:
-    """The current version; with none yet, train the default model from ``labels`` first."""
-    current = registry.current()
-    if current is not None:
-        return current
+    """The version to use: ``CURRENT``'s, or when it is missing or refused the newest stored
+    version that passes its checks (said through ``say``). Only when no version is stored at all
+    is the default model trained from ``labels`` first: a broken pointer never retrains."""
+    if registry.versions():
+        version, warning = registry.servable()
+        if version is None:
+            raise ModelIntegrityError(registry.root, f"{warning}; fix {registry.root}/CURRENT or retrain (ktag train)")
+        if warning and say:
+            say(f"warning: {warning}")
+        return version
     labels = Path(labels)
     if not labels.is_dir():
         raise TrainingError(f"no model in {registry.root} and no {labels}/ folder to train the default one from")

@@ -3,6 +3,7 @@ the web pages)."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from classifier.data import Taxonomy, find_taxonomy, read_labelled
+from classifier.jobs import JobBook
 from classifier.registry import ModelRegistry
+from classifier.exceptions import StoreUnavailable
 from classifier.store import SHIPPED, LabelStore
 from classifier.tagger import Tagger
 
@@ -21,6 +24,24 @@ from .holder import ModelHolder
 from .scores import CrossValCache, ScoreCache
 
 log = logging.getLogger("ktag.service")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+class StoreHealth:
+    """Whether the label store can be written, asked at most every ``seconds`` (``/readyz``)."""
+
+    def __init__(self, store: LabelStore, seconds: float) -> None:
+        self.store, self.seconds = store, seconds
+        self._at, self._problem = -1e9, None
+
+    def store_problem(self) -> str | None:
+        now = time.monotonic()
+        if now - self._at >= self.seconds:
+            self._at, self._problem = now, self.store.writable()
+        return self._problem
 
 
 @dataclass
@@ -34,6 +55,7 @@ class Services:
     token_file: Path | None
     scores: ScoreCache
     crossvals: CrossValCache
+    health: StoreHealth
 
 
 def import_labels_on_first_start(store: LabelStore, labels: Path) -> None:
@@ -61,13 +83,20 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     data = Path(app.config["DATA"])
     store = store or LabelStore(data, max_text_chars=app.config["MAX_TEXT_CHARS"])
-    import_labels_on_first_start(store, Path(app.config["LABELS"]))
     registry = ModelRegistry(app.config["MODELS"])
+    registry.clean_staging()  # interrupted saves
+    try:  # a store that cannot be used now: the service still starts, tags, and says not ready
+        import_labels_on_first_start(store, Path(app.config["LABELS"]))
+        JobBook(store).reconcile()  # jobs whose process died with an earlier server
+    except StoreUnavailable as exc:
+        log.warning("%s", exc)
     tokens, token_file = load_tokens(app.config["TOKENS"], app.config["TOKENS_FILE"], store.folder)
     if token_file:
         log.warning("no KTAG_TOKENS configured: write access uses the token(s) in %s", token_file)
     holder = ModelHolder(registry, reload_seconds=app.config["RELOAD_SECONDS"], tagger=tagger)
-    app.extensions["ktag"] = Services(store, registry, holder, tokens, token_file, ScoreCache(), CrossValCache(registry))
+    app.extensions["ktag"] = Services(
+        store, registry, holder, tokens, token_file, ScoreCache(), CrossValCache(registry), StoreHealth(store, app.config["RELOAD_SECONDS"])
+    )
 
     errors.register(app)
     from .api import bp
@@ -79,6 +108,16 @@ def create_app(
     app.register_blueprint(suggestions_bp)
     app.register_blueprint(ui_bp)
 
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        """Pages and API alike: no sniffing, no framing, no referrer outside, and scripts, styles,
+        images and requests only from this server (the pages need nothing else)."""
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        return response
+
     @app.get("/healthz")
     def healthz() -> Response:
         return jsonify({"status": "ok"})
@@ -86,12 +125,16 @@ def create_app(
     @app.get("/readyz")
     def readyz() -> Response | tuple[Response, int]:
         services = app.extensions["ktag"]
-        if services.holder.ready:
-            return jsonify({"status": "ready", "model": services.holder.version})
-        return errors.error_response(503, "not_ready", "no model loaded yet; train one first")
+        if not services.holder.ready:
+            return errors.error_response(503, "not_ready", "no model loaded yet; train one first")
+        unwritable = services.health.store_problem()
+        if unwritable:
+            return errors.error_response(503, "store_unavailable", f"the label store cannot be written ({unwritable})")
+        body = {"status": "ready", "model": services.holder.version}
+        return jsonify({**body, "warning": services.holder.warning} if services.holder.warning else body)
 
     @app.get("/openapi.json")
     def openapi() -> Response:
-        return jsonify(spec())
+        return jsonify(spec(app.config["MAX_TEXT_CHARS"], app.config["MAX_DOCUMENTS"]))
 
     return app

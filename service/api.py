@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from classifier.data import TagDef
-from classifier.exceptions import InvalidValue, ModelNotFound, TextTooLong
+from classifier.data import TagDef, valid_tag_id
+from classifier.exceptions import InvalidValue, KtagError, ModelNotFound, TextTooLong
 from classifier.inputs import LONE_SURROGATE, holds_lone_surrogate
 from classifier.jobs import JobBook, launch
 from classifier.keywords import check_keyword
@@ -17,7 +17,7 @@ from classifier.shares import check_share
 from classifier.store import OWN, SHIPPED
 
 from .auth import require_read, require_write
-from .errors import BadRequest, NotReady, TooLarge, UnsupportedMediaType
+from .errors import BadRequest, NotReady, TooLarge, TooMany, UnsupportedMediaType
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
@@ -41,11 +41,14 @@ def json_body() -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise BadRequest(f"request body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise BadRequest("malformed JSON: nested too deeply") from None
+    except ValueError as exc:  # NaN or Infinity, or an integer of more digits than Python converts (4,300)
+        reason = str(exc) if "is not JSON" in str(exc) else "a number has too many digits"
+        raise BadRequest(f"malformed JSON: {reason}") from None
     if not isinstance(body, dict):
         raise BadRequest("expected a JSON object")
     if holds_lone_surrogate(body):
@@ -60,20 +63,41 @@ def only(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     return body
 
 
-def typed(body: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
-    value = body.get(key, default)
-    if value is None:
+def typed(body: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any = None, *, nullable: bool = False) -> Any:
+    """``body[key]`` checked against ``kind`` (``default`` when absent); JSON null only where
+    ``nullable`` says it means something."""
+    if key not in body:
         return default
-    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))):
+    value = body[key]
+    if value is None:
+        if nullable:
+            return None
+        raise InvalidValue(f"'{key}' must not be null")
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         raise InvalidValue(f"'{key}' has the wrong type")
     return value
+
+
+def whole_number(body: dict[str, Any], key: str) -> int | None:
+    """An integer field; like JSON Schema, a number such as ``3.0`` counts as one."""
+    value = typed(body, key, (int, float))
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise InvalidValue(f"'{key}' must be a whole number")
+        return int(value)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def query_int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or not low <= int(raw) <= high:
         raise InvalidValue(f"query parameter '{name}' must be an integer from {low} to {high}")
     return int(raw)
 
@@ -96,11 +120,23 @@ def query_bool(name: str) -> bool:
 
 
 def query_optional_bool(name: str) -> bool | None:
-    """``None`` when the parameter is absent or empty."""
-    raw = request.args.get(name, "").lower()
-    if raw not in ("", "0", "1", "true", "false"):
+    """``None`` when the parameter is absent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
         raise InvalidValue(f"query parameter '{name}' must be true or false")
-    return None if raw == "" else raw in ("1", "true")
+    return raw == "true"
+
+
+def query_tag(name: str) -> str | None:
+    """A tag id in the query (``None`` when absent); a malformed one is refused."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not valid_tag_id(raw):
+        raise InvalidValue(f"query parameter '{name}' must be a tag id")
+    return raw
 
 
 def with_etag(payload: Any, etag: str, status: int = 200) -> Response:
@@ -115,6 +151,8 @@ def _check_text(doc: Any, where: str) -> tuple[str, str | None, str | None]:
     if not isinstance(doc, dict):
         raise InvalidValue(f"{where}: expected an object")
     only(doc, {"id", "text", "title"})
+    if "id" in doc and doc["id"] is None:
+        raise InvalidValue(f"{where}: 'id' must not be null")
     text, title, doc_id = doc.get("text"), doc.get("title"), doc.get("id")
     if not isinstance(text, str) or not text.strip():
         raise InvalidValue(f"{where}: 'text' must be a non-empty string")
@@ -123,8 +161,8 @@ def _check_text(doc: Any, where: str) -> tuple[str, str | None, str | None]:
         raise TextTooLong(len(text), limit)
     if title is not None and not isinstance(title, str):
         raise InvalidValue(f"{where}: 'title' must be a string")
-    if doc_id is not None and not isinstance(doc_id, (str, int)):
-        raise InvalidValue(f"{where}: 'id' must be a string")
+    if doc_id is not None and (not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool)):
+        raise InvalidValue(f"{where}: 'id' must be a string or an integer")
     return (f"{title}\n{text}" if title else text), title, None if doc_id is None else str(doc_id)
 
 
@@ -135,7 +173,7 @@ def tag() -> Response:
     threshold = typed(body, "threshold", (int, float))
     if threshold is not None and not 0 <= threshold <= 1:
         raise InvalidValue("'threshold' must be between 0 and 1")
-    top_k = typed(body, "top_k", int)
+    top_k = whole_number(body, "top_k")
     if top_k is not None and top_k < 1:
         raise InvalidValue("'top_k' must be at least 1")
     explain = typed(body, "explain", bool, False)
@@ -146,7 +184,7 @@ def tag() -> Response:
         if not docs:
             raise InvalidValue("'documents' must be a non-empty list")
         if len(docs) > current_app.config["MAX_DOCUMENTS"]:
-            raise TooLarge(f"{len(docs)} documents; at most {current_app.config['MAX_DOCUMENTS']} per request")
+            raise TooMany(f"{len(docs)} documents; at most {current_app.config['MAX_DOCUMENTS']} per request")
         checked = [_check_text(d, f"documents[{i}]") for i, d in enumerate(docs)]
     else:
         checked = [_check_text({k: body[k] for k in ("text", "title") if k in body}, "body")]
@@ -259,7 +297,7 @@ def merge_tag(tag_id: str) -> Response:
 @bp.delete("/tags/<tag_id>")
 def delete_tag(tag_id: str) -> Response:
     who = require_write()
-    migrate_to = request.args.get("migrate_to") or None
+    migrate_to = query_tag("migrate_to")
     drop = query_bool("drop")
     if migrate_to and drop:
         raise InvalidValue("give 'migrate_to' or 'drop', not both")
@@ -277,7 +315,7 @@ def list_documents() -> Response:
     page = services().store.list(
         page=query_int("page", 1, 1, 10**9),
         per_page=query_int("per_page", 20, 1, 100),
-        tag=request.args.get("tag") or None,
+        tag=query_tag("tag"),
         untagged=query_bool("untagged"),
         q=request.args.get("q") or None,
         labelled=query_optional_bool("labelled"),
@@ -297,6 +335,8 @@ def list_documents() -> Response:
 def create_document() -> Response:
     who = require_write()
     body = only(json_body(), DOC_FIELDS | {"id"})
+    if "id" in body and body["id"] is None:
+        raise InvalidValue("'id' must not be null (leave it out for a new random id)")
     doc = services().store.create(body, who)
     response = with_etag(doc.to_dict(), doc.etag, 201)
     response.headers["Location"] = url_for("api.get_document", doc_id=doc.id)
@@ -386,27 +426,36 @@ def get_job(job_id: str) -> Response:
     return jsonify(JobBook(services().store).get(job_id).to_dict())
 
 
-def _model_summary(meta: dict[str, Any], current: str | None) -> dict[str, Any]:
-    metrics = meta.get("metrics") or {}
+def _model_summary(version: str, current: str | None) -> dict[str, Any]:
+    """A version's summary; a folder that fails its checks is listed with its ``problem``."""
+    registry = services().registry
+    problem = registry.problem(version)
+    try:
+        meta = registry.metadata(version)
+    except KtagError:
+        meta = {}
+    metrics = meta.get("metrics") if isinstance(meta.get("metrics"), dict) else None
+    training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
     return {
-        "version": meta.get("version"),
-        "saved": meta.get("saved"),
-        "current": meta.get("version") == current,
-        "tags": meta.get("tags", []),
-        "exclusive": meta.get("exclusive", False),
-        "documents": (meta.get("training") or {}).get("documents"),
-        "thresholds": meta.get("thresholds", {}),
+        "version": version,
+        "saved": meta.get("saved") if isinstance(meta.get("saved"), str) else None,
+        "current": version == current,
+        "tags": [t for t in meta.get("tags", []) if isinstance(t, str)] if isinstance(meta.get("tags"), list) else [],
+        "exclusive": meta.get("exclusive") is True,
+        "documents": training.get("documents") if isinstance(training.get("documents"), int) else None,
+        "thresholds": {k: v for k, v in meta.get("thresholds", {}).items() if isinstance(v, (int, float))} if isinstance(meta.get("thresholds"), dict) else {},
         "metrics": metrics or None,
+        "problem": problem,
     }
 
 
 @bp.get("/models")
 def list_models() -> Response:
     require_read()
-    registry = services().registry
-    current = registry.current()
-    models = [_model_summary(registry.metadata(v), current) for v in reversed(registry.versions())]
-    return jsonify({"current": current, "models": models})
+    s = services()
+    current = s.registry.current()
+    models = [_model_summary(v, current) for v in reversed(s.registry.versions())]
+    return jsonify({"current": current, "served": s.holder.version, "warning": s.holder.warning, "models": models})
 
 
 @bp.post("/models/<version>/activate")
@@ -416,4 +465,4 @@ def activate_model(version: str) -> Response:
     s.registry.load(version)  # refuse (404 / 422) a version that is missing or fails its checks
     s.registry.activate(version)
     s.holder.refresh(force=True)
-    return jsonify(_model_summary(s.registry.metadata(version), version))
+    return jsonify(_model_summary(version, version))

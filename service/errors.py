@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -26,7 +27,15 @@ class UnsupportedMediaType(KtagError):
 
 
 class TooLarge(KtagError):
+    """A request body of more bytes than the server reads."""
+
     code = "too_large"
+
+
+class TooMany(KtagError):
+    """More documents in one request than allowed (a field limit, like a text's length)."""
+
+    code = "too_many_documents"
 
 
 class NotReady(KtagError):
@@ -39,13 +48,15 @@ STATUS: dict[type[KtagError], int] = {
     ex.DocumentNotFound: 404,
     ex.JobNotFound: 404,
     ex.ModelNotFound: 404,
+    ex.TagNotFound: 404,
     ex.DocumentExists: 409,
     ex.TagExists: 409,
     ex.TagInUse: 409,
     ex.JobConflict: 409,
     ex.PreconditionFailed: 412,
     TooLarge: 413,
-    ex.TextTooLong: 413,
+    ex.TextTooLong: 422,
+    TooMany: 422,
     UnsupportedMediaType: 415,
     ex.InvalidValue: 422,
     ex.UnknownTag: 422,
@@ -54,11 +65,21 @@ STATUS: dict[type[KtagError], int] = {
     ex.TaxonomyError: 422,
     ex.LabelledDataError: 422,
     NotReady: 503,
+    ex.StoreUnavailable: 503,
 }
 
 
+# An absolute path of two or more parts: the server's folders are nobody's business.
+_ABSOLUTE = re.compile(r"(?<![\w/.~-])/(?:[^\s/'\"()\[\]:,]+/)+([^\s/'\"()\[\]:,]+)")
+
+
+def public(message: str) -> str:
+    """``message`` with every absolute path cut to its last part."""
+    return _ABSOLUTE.sub(r"\1", message)
+
+
 def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
-    response = jsonify({"error": {"code": code, "message": message, **(details or {})}})
+    response = jsonify({"error": {"code": code, "message": public(message), **(details or {})}})
     response.status_code = status
     return response
 

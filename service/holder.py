@@ -2,7 +2,9 @@
 
 Every worker checks the registry's ``CURRENT`` pointer at most every ``reload_seconds``; when it
 names another version, the worker loads it (integrity-checked) and swaps one reference. A request
-already running keeps the tagger it started with, so none fails during the switch.
+already running keeps the tagger it started with, so none fails during the switch. When
+``CURRENT`` is missing or refused, the newest version that passes its checks is served and the
+reason is logged once and shown by ``/readyz`` and ``/v1/models``.
 """
 from __future__ import annotations
 
@@ -30,11 +32,16 @@ class ModelHolder:
         self._checked = 0.0
         self._pinned = tagger is not None
         self._current: tuple[str, Tagger] | None = ("(given)", tagger) if tagger is not None else None
+        self.warning: str | None = None  # why the served version is not CURRENT's, if it is not
+        self._failed: dict[str, str] = {}  # versions that passed their checks but did not load
+        self._pointer: str | None = None
         if tagger is None:
             self.refresh(force=True)
 
     def refresh(self, force: bool = False) -> None:
-        """Load the registry's current version if it changed (at most every ``reload_seconds``)."""
+        """Serve the registry's servable version (``CURRENT``'s, else the newest that passes its
+        checks, loudly) if it changed; checked at most every ``reload_seconds``. A version that
+        fails to load is reported once, not on every check, and the one being served stays."""
         if self._pinned:
             return
         now = time.monotonic()
@@ -42,17 +49,29 @@ class ModelHolder:
             return
         with self._lock:
             self._checked = now
-            version = self.registry.current()
-            if version is None or (self._current is not None and self._current[0] == version):
+            pointer = self.registry.pointer()
+            if pointer != self._pointer:  # an activation: give every version its chance again
+                self._pointer, self._failed = pointer, {}
+            while True:  # a version that fails to load is skipped, and the next one tried at once
+                version, warning = self.registry.servable(frozenset(self._failed))
+                if warning != self.warning:
+                    if warning:
+                        log.warning("model state: %s", warning)
+                    elif self.warning:
+                        log.info("model state: CURRENT is served again")
+                    self.warning = warning
+                if version is None or (self._current is not None and self._current[0] == version):
+                    return
+                try:
+                    loaded = self.registry.load(version)
+                except KtagError as exc:
+                    self._failed[version] = str(exc)
+                    log.warning("model state: version %s does not load (%s); still serving %s", version, exc, self.version)
+                    continue
+                loaded[1].tag([WARM_TEXT])  # the first real article is slow: not a user's request
+                self._current = loaded
+                log.info("serving model %s", version)
                 return
-            try:
-                loaded = self.registry.load(version)
-            except KtagError:
-                log.exception("cannot load model version %s; still serving %s", version, self.version)
-                return
-            loaded[1].tag([WARM_TEXT])  # the first real article is slow: not a user's request
-            self._current = loaded
-            log.info("serving model %s", version)
 
     def get(self) -> tuple[str, Tagger]:
         self.refresh()

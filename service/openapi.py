@@ -6,6 +6,8 @@ from typing import Any
 
 from classifier import __version__
 
+from .config import DEFAULTS
+
 JSON = "application/json"
 
 
@@ -34,6 +36,33 @@ CONTRIBUTIONS = {
     },
 }
 
+# Patterns end in ``(?![\s\S])`` rather than ``$``: in Python's re (which validators and
+# generators use) ``$`` also matches before a final newline, which no id may hold.
+TAG_ID = {
+    "type": "string",
+    "pattern": r"^[^\s/\\|,%?#\u0000-\u001f]{1,64}(?![\s\S])",
+    "description": "1-64 characters: no whitespace, '/', '\\', '|', ',', '%', '?' or '#'",
+    "examples": ["healthcare-ai", "care-robots", "metaverse", "industry-policy"],
+}
+DOC_ID = {
+    "type": "string",
+    "pattern": r"^(?!\.\.?(?![\s\S]))[^\s/\\%?#\u0000-\u001f]{1,200}(?![\s\S])",
+    "description": "1-200 characters: no whitespace, '/', '\\', '%', '?' or '#', not '.' or '..'",
+}
+# A keyword rule (classifier/keywords.py): optional leading '-', groups joined by '+', phrases by
+# '|'; every group holds a phrase.
+KEYWORD = {
+    "type": "string",
+    "pattern": r"^\s*(?:-+(?:[^\s|+\-]|[\s|]+[^\s|+])|[^\s|+\-]|\|[\s|]*[^\s|+])[^+]*(?:\+[\s|]*[^\s|+][^+]*)*(?![\s\S])",
+    "description": "phrases joined by '|', groups by '+'; a leading '-' counts against the tag",
+}
+TAG_IDS = {"type": "array", "items": TAG_ID}
+
+
+def text_schema(max_chars: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": r"\S", "description": "not only whitespace"}
+
+
 # A document as stored; the full text or, in listings, an excerpt is added to these.
 DOCUMENT_COMMON: dict[str, Any] = {
     "id": {"type": "string"},
@@ -47,7 +76,7 @@ DOCUMENT_COMMON: dict[str, Any] = {
     "revision": {"type": "integer", "minimum": 1},
 }
 
-SCHEMAS: dict[str, Any] = {
+RESPONSES: dict[str, Any] = {
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -61,24 +90,6 @@ SCHEMAS: dict[str, Any] = {
                     "job": {"type": "string", "description": "job_running: the job that runs"},
                 },
             }
-        },
-    },
-    "TagRequest": {
-        "type": "object",
-        "properties": {
-            "text": {"type": "string"},
-            "title": {"type": "string"},
-            "documents": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["text"],
-                    "properties": {"id": {"type": "string"}, "text": {"type": "string"}, "title": {"type": "string"}},
-                },
-            },
-            "threshold": {"type": "number", "minimum": 0, "maximum": 1},
-            "top_k": {"type": "integer", "minimum": 1},
-            "explain": {"type": "boolean"},
         },
     },
     "TagResult": {
@@ -130,16 +141,6 @@ SCHEMAS: dict[str, Any] = {
             "documents": {"type": "integer", "minimum": 0},
         },
     },
-    "TagInput": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "description": {"type": "string"},
-            "keywords": STRING_LIST,
-            "share": SHARE,
-        },
-    },
     "TagList": {
         "type": "object",
         "required": ["exclusive", "tags"],
@@ -158,19 +159,6 @@ SCHEMAS: dict[str, Any] = {
             "documents": {"type": "integer"},
             "migrate_to": nullable("string"),
             "dropped": {"type": "boolean"},
-        },
-    },
-    "DocumentInput": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string"},
-            "title": nullable("string"),
-            "text": {"type": "string"},
-            "source": {"type": "string"},
-            "tags": STRING_LIST,
-            "labelled": {"type": "boolean", "description": "default true; setting tags makes a pool document labelled"},
-            "add_tags": STRING_LIST,
-            "remove_tags": STRING_LIST,
         },
     },
     "Document": {
@@ -279,29 +267,117 @@ SCHEMAS: dict[str, Any] = {
     },
     "Model": {
         "type": "object",
-        "required": ["version", "saved", "current", "tags", "exclusive", "documents", "thresholds", "metrics"],
+        "required": ["version", "saved", "current", "tags", "exclusive", "documents", "thresholds", "metrics", "problem"],
         "properties": {
             "version": {"type": "string"},
-            "saved": {"type": "string"},
+            "saved": nullable("string"),
             "current": {"type": "boolean"},
             "tags": STRING_LIST,
             "exclusive": {"type": "boolean"},
             "documents": nullable("integer"),
             "thresholds": SCORES,
             "metrics": nullable("object"),
+            "problem": {**nullable("string"), "description": "why this version cannot be served (a broken or tampered folder); null when it can"},
         },
     },
     "ModelList": {
         "type": "object",
-        "required": ["current", "models"],
-        "properties": {"current": nullable("string"), "models": {"type": "array", "items": ref("Model")}},
+        "required": ["current", "served", "warning", "models"],
+        "properties": {
+            "current": {**nullable("string"), "description": "the version CURRENT names, when it is stored"},
+            "served": {**nullable("string"), "description": "the version this worker serves"},
+            "warning": {**nullable("string"), "description": "why the served version is not CURRENT's, when it is not"},
+            "models": {"type": "array", "items": ref("Model")},
+        },
     },
     "Status": {
         "type": "object",
         "required": ["status"],
-        "properties": {"status": {"type": "string"}, "model": {"type": "string"}},
+        "properties": {"status": {"type": "string"}, "model": {"type": "string"}, "warning": {"type": "string"}},
     },
 }
+
+
+def request_schemas(max_chars: int, max_documents: int) -> dict[str, Any]:
+    """The request bodies, as strict as the server: no unknown fields, no null where the server
+    refuses one, the server's bounds and id patterns."""
+    text = text_schema(max_chars)
+    options = {
+        "threshold": {"type": "number", "minimum": 0, "maximum": 1, "description": "one threshold for every tag instead of the model's"},
+        "top_k": {"type": "integer", "minimum": 1},
+        "explain": {"type": "boolean"},
+    }
+    doc_fields = {
+        "title": nullable("string"),
+        "text": text,
+        "source": {"type": "string"},
+        "tags": TAG_IDS,
+        "labelled": {"type": "boolean", "description": "default true; setting tags makes a pool document labelled"},
+    }
+    # A pool document ('labelled': false) has no tags.
+    pool_has_no_tags = {
+        "if": {"required": ["labelled"], "properties": {"labelled": {"const": False}}},
+        "then": {"properties": {"tags": {"maxItems": 0}}},
+    }
+    tag_fields = {"name": {"type": "string"}, "description": {"type": "string"}, "keywords": {"type": "array", "items": KEYWORD}, "share": SHARE}
+    return {
+        "TagRequest": {
+            "description": "One document (text, title) or a batch (documents)",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "required": ["text"],
+                    "additionalProperties": False,
+                    "properties": {"text": text, "title": nullable("string"), **options},
+                },
+                {
+                    "type": "object",
+                    "required": ["documents"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "documents": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": max_documents,
+                            "items": {
+                                "type": "object",
+                                "required": ["text"],
+                                "additionalProperties": False,
+                                "properties": {"id": {"type": ["string", "integer"]}, "text": text, "title": nullable("string")},
+                            },
+                        },
+                        **options,
+                    },
+                },
+            ],
+        },
+        "TagCreate": {"type": "object", "required": ["id"], "additionalProperties": False, "properties": {"id": TAG_ID, **tag_fields}},
+        "TagPatch": {"type": "object", "additionalProperties": False, "properties": {"id": {**TAG_ID, "description": "a new id (renames the tag everywhere)"}, **tag_fields}},
+        "MergeRequest": {"type": "object", "required": ["into"], "additionalProperties": False, "properties": {"into": TAG_ID}},
+        "DocumentCreate": {
+            "type": "object",
+            "required": ["text"],
+            "additionalProperties": False,
+            "properties": {"id": {**DOC_ID, "description": "default: a new random id"}, **doc_fields},
+            **pool_has_no_tags,
+        },
+        "DocumentReplace": {
+            "type": "object",
+            "required": ["text"],
+            "additionalProperties": False,
+            "properties": doc_fields,
+            **pool_has_no_tags,
+        },
+        "DocumentPatch": {
+            "description": "Some fields, or tags to add and remove (not both)",
+            "anyOf": [
+                {"type": "object", "additionalProperties": False, "properties": doc_fields, **pool_has_no_tags},
+                {"type": "object", "additionalProperties": False, "properties": {"add_tags": TAG_IDS, "remove_tags": TAG_IDS}},
+            ],
+        },
+        "TrainRequest": {"type": "object", "additionalProperties": False, "properties": {"activate": {"type": "boolean", "description": "default true"}}},
+        "Empty": {"type": "object", "additionalProperties": False, "maxProperties": 0},
+    }
 
 
 def ok(schema: str, description: str = "OK") -> dict[str, Any]:
@@ -316,14 +392,20 @@ def body(schema: str, required: bool = True) -> dict[str, Any]:
     return {"required": required, "content": {JSON: {"schema": ref(schema)}}}
 
 
-def path_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+def path_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
 
 
-def query(name: str, kind: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
+def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+def page_query(name: str, high: int, description: str) -> dict[str, Any]:
+    return query(name, {"type": "integer", "minimum": 1, "maximum": high}, description)
+
+
+BOOLEAN = {"type": "boolean"}
+ORIGIN = query("origin", {"enum": ["own", "shipped", "all"]}, "own (documents people added), shipped (the labelled data that ships with ktag) or all (default)")
 BAD_INPUT = {
     "400": err("Malformed JSON, invalid UTF-8 or a body that is not an object"),
     "413": err("Body, text or document count over the limit"),
@@ -331,35 +413,56 @@ BAD_INPUT = {
     "422": err("A field with an invalid value, an empty text or an unknown tag"),
 }
 AUTH = {"401": err("Missing or invalid bearer token")}
-IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+# Every write may find the label store unwritable (a full disk, a read-only folder).
+WRITE = {**AUTH, "503": err("The label store cannot be written now (store_unavailable)")}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}, "description": "The ETag last seen; a stale one changes nothing (412)"}
 ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The document's revision"}}
+LOCATION = {"Location": {"schema": {"type": "string"}, "description": "Where the new resource is"}}
+DOC_LINKS = {
+    name: {"operationId": op, "parameters": {"doc_id": "$response.body#/id"}}
+    for name, op in (("GetDocument", "getDocument"), ("ReplaceDocument", "replaceDocument"), ("PatchDocument", "patchDocument"),
+                     ("DeleteDocument", "deleteDocument"), ("ConfirmDocument", "confirmDocument"), ("DocumentHistory", "documentHistory"))
+}
+TAG_LINKS = {
+    name: {"operationId": op, "parameters": {"tag_id": "$response.body#/id"}}
+    for name, op in (("EditTag", "editTag"), ("DeleteTag", "deleteTag"), ("MergeTag", "mergeTag"))
+}
 
 
-def with_etag(response: dict[str, Any]) -> dict[str, Any]:
-    return {**response, "headers": ETAG}
+def with_headers(response: dict[str, Any], headers: dict[str, Any], links: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {**response, "headers": headers, **({"links": links} if links else {})}
 
 
-def document_write(summary: str, doc: dict[str, Any]) -> dict[str, Any]:
-    """PUT and PATCH of a document: same body schema, same conditional-write answers."""
+def document_write(summary: str, op_id: str, doc: dict[str, Any], schema: str) -> dict[str, Any]:
+    """PUT and PATCH of a document: the same conditional-write answers."""
     return {
+        "operationId": op_id,
         "summary": summary,
         "security": [{"bearer": []}],
         "parameters": [doc, IF_MATCH],
-        "requestBody": body("DocumentInput"),
-        "responses": {"200": with_etag(ok("Document")), **BAD_INPUT, **AUTH, "404": err("No such document"), "412": err("Stale If-Match")},
+        "requestBody": body(schema),
+        "responses": {"200": with_headers(ok("Document"), ETAG, DOC_LINKS), **BAD_INPUT, **WRITE, "404": err("No such document"), "412": err("Stale If-Match")},
     }
 
 
 def paths() -> dict[str, Any]:
-    doc = path_param("doc_id")
-    tag = path_param("tag_id")
+    doc = path_param("doc_id", DOC_ID)
+    tag = path_param("tag_id", TAG_ID)
     write = [{"bearer": []}]
+    no_tag = {"404": err("No such tag")}
     return {
-        "/healthz": {"get": {"summary": "Liveness", "responses": {"200": ok("Status")}}},
-        "/readyz": {"get": {"summary": "Readiness (a model is loaded)", "responses": {"200": ok("Status"), "503": err("No model yet")}}},
-        "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        "/healthz": {"get": {"operationId": "healthz", "summary": "Liveness", "responses": {"200": ok("Status")}}},
+        "/readyz": {
+            "get": {
+                "operationId": "readyz",
+                "summary": "Readiness: a model is loaded and the label store can be written",
+                "responses": {"200": ok("Status"), "503": err("No model yet (not_ready) or the label store cannot be written (store_unavailable)")},
+            }
+        },
+        "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {"type": "object"}}}}}}},
         "/v1/tag": {
             "post": {
+                "operationId": "tag",
                 "summary": "Tag one document (text, title) or a batch (documents)",
                 "requestBody": body("TagRequest"),
                 "responses": {
@@ -374,124 +477,173 @@ def paths() -> dict[str, Any]:
             }
         },
         "/v1/tags": {
-            "get": {"summary": "The taxonomy with document counts", "responses": {"200": ok("TagList"), **AUTH}},
+            "get": {"operationId": "listTags", "summary": "The taxonomy with document counts", "responses": {"200": ok("TagList"), **AUTH}},
             "post": {
+                "operationId": "addTag",
                 "summary": "Add a tag",
                 "security": write,
-                "requestBody": body("TagInput"),
-                "responses": {"201": ok("Tag", "Created"), **BAD_INPUT, **AUTH, "409": err("The tag exists")},
+                "requestBody": body("TagCreate"),
+                "responses": {"201": with_headers(ok("Tag", "Created"), LOCATION, TAG_LINKS), **BAD_INPUT, **WRITE, "409": err("The tag exists")},
             },
         },
         "/v1/tags/{tag_id}": {
             "patch": {
-                "summary": "Rename (id or name), describe, set keywords; a rename rewrites every document",
+                "operationId": "editTag",
+                "summary": "Rename (id or name), describe, set keywords or share; a rename rewrites every document",
                 "security": write,
                 "parameters": [tag],
-                "requestBody": body("TagInput"),
-                "responses": {"200": ok("Tag"), **BAD_INPUT, **AUTH, "409": err("The new id exists")},
+                "requestBody": body("TagPatch"),
+                "responses": {"200": ok("Tag"), **BAD_INPUT, **WRITE, **no_tag, "409": err("The new id exists")},
             },
             "delete": {
+                "operationId": "deleteTag",
                 "summary": "Delete a tag; refused while documents use it unless migrate_to or drop",
                 "security": write,
-                "parameters": [tag, query("migrate_to", "string", "Move its documents to this tag"), query("drop", "boolean", "Remove it from its documents")],
-                "responses": {"200": ok("DeleteTagResult"), **AUTH, "409": err("Documents use the tag"), "422": err("Unknown tag")},
+                "parameters": [tag, query("migrate_to", TAG_ID, "Move its documents to this tag"), query("drop", BOOLEAN, "Remove it from its documents")],
+                "responses": {
+                    "200": ok("DeleteTagResult"),
+                    **WRITE,
+                    **no_tag,
+                    "409": err("Documents use the tag"),
+                    "422": err("migrate_to is unknown or the tag itself, or given with drop"),
+                },
             },
         },
         "/v1/tags/{tag_id}/merge": {
             "post": {
+                "operationId": "mergeTag",
                 "summary": "Merge this tag into another (its documents move, it is deleted)",
                 "security": write,
                 "parameters": [tag],
-                "requestBody": {"required": True, "content": {JSON: {"schema": {"type": "object", "required": ["into"], "properties": {"into": {"type": "string"}}}}}},
-                "responses": {"200": ok("MergeResult"), **BAD_INPUT, **AUTH},
+                "requestBody": body("MergeRequest"),
+                "responses": {"200": ok("MergeResult"), **BAD_INPUT, **WRITE, **no_tag},
             }
         },
         "/v1/documents": {
             "get": {
-                "summary": "Documents by id, paged; filter by tag, untagged or text",
+                "operationId": "listDocuments",
+                "summary": "Documents by id, paged; filter by tag, untagged, pool or text",
                 "parameters": [
-                    query("page", "integer", "1-based page"),
-                    query("per_page", "integer", "1-100, default 20"),
-                    query("tag", "string", "Only documents with this tag"),
-                    query("untagged", "boolean", "Only documents without tags"),
-                    query("labelled", "boolean", "Only labelled (true) or pool (false) documents"),
-                    query("origin", "string", "own (documents people added), shipped (the labelled data that ships with ktag) or all (default)"),
-                    query("q", "string", "Text search in title and text"),
+                    page_query("page", 10**9, "1-based page"),
+                    page_query("per_page", 100, "default 20"),
+                    query("tag", TAG_ID, "Only documents with this tag"),
+                    query("untagged", BOOLEAN, "Only documents without tags"),
+                    query("labelled", BOOLEAN, "Only labelled (true) or pool (false) documents"),
+                    ORIGIN,
+                    query("q", {"type": "string"}, "Text search in title and text"),
                 ],
                 "responses": {"200": ok("DocumentPage"), **AUTH, "422": err("Bad query parameter or unknown tag")},
             },
             "post": {
+                "operationId": "createDocument",
                 "summary": "Add a document",
                 "security": write,
-                "requestBody": body("DocumentInput"),
-                "responses": {"201": with_etag(ok("Document", "Created")), **BAD_INPUT, **AUTH, "409": err("The id exists")},
+                "requestBody": body("DocumentCreate"),
+                "responses": {
+                    "201": with_headers(ok("Document", "Created"), {**ETAG, **LOCATION}, DOC_LINKS),
+                    **BAD_INPUT,
+                    **WRITE,
+                    "409": err("The id exists"),
+                },
             },
         },
         "/v1/documents/{doc_id}": {
-            "get": {"summary": "A document", "parameters": [doc], "responses": {"200": with_etag(ok("Document")), **AUTH, "404": err("No such document")}},
-            "put": document_write("Replace a document's fields", doc),
-            "patch": document_write("Change some fields, or add_tags / remove_tags", doc),
+            "get": {
+                "operationId": "getDocument",
+                "summary": "A document",
+                "parameters": [doc],
+                "responses": {"200": with_headers(ok("Document"), ETAG), **AUTH, "404": err("No such document")},
+            },
+            "put": document_write("Replace a document's fields", "replaceDocument", doc, "DocumentReplace"),
+            "patch": document_write("Change some fields, or add_tags / remove_tags", "patchDocument", doc, "DocumentPatch"),
             "delete": {
+                "operationId": "deleteDocument",
                 "summary": "Delete a document",
                 "security": write,
                 "parameters": [doc, IF_MATCH],
-                "responses": {"204": {"description": "Deleted"}, **AUTH, "404": err("No such document"), "412": err("Stale If-Match")},
+                "responses": {"204": {"description": "Deleted"}, **WRITE, "404": err("No such document"), "412": err("Stale If-Match")},
             },
         },
         "/v1/documents/{doc_id}/confirm": {
             "post": {
+                "operationId": "confirmDocument",
                 "summary": "A person keeps this document's tags: it leaves the suspect labels until its content changes",
                 "security": write,
-                "parameters": [doc, {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}],
-                "responses": {"200": with_etag(ok("Document")), **BAD_INPUT, **AUTH, "404": err("No such document"), "412": err("Stale If-Match")},
+                "parameters": [doc, IF_MATCH],
+                "requestBody": body("Empty", required=False),
+                "responses": {"200": with_headers(ok("Document"), ETAG), **BAD_INPUT, **WRITE, "404": err("No such document"), "412": err("Stale If-Match")},
             }
         },
         "/v1/documents/{doc_id}/history": {
-            "get": {"summary": "Every edit of a document", "parameters": [doc], "responses": {"200": ok("History"), **AUTH, "404": err("No such document")}}
+            "get": {
+                "operationId": "documentHistory",
+                "summary": "Every edit of a document",
+                "description": "Kept after the document is deleted: the audit trail ends with the deletion.",
+                "parameters": [doc],
+                "responses": {"200": ok("History"), **AUTH, "404": err("No document with this id was ever stored")},
+            }
         },
         "/v1/train": {
             "post": {
+                "operationId": "train",
                 "summary": "Retrain from the label store in the background",
                 "security": write,
-                "requestBody": {"required": False, "content": {JSON: {"schema": {"type": "object", "properties": {"activate": {"type": "boolean"}}}}}},
-                "responses": {"202": ok("Job", "Started"), **BAD_INPUT, **AUTH, "409": err("A job is running")},
+                "requestBody": body("TrainRequest", required=False),
+                "responses": {
+                    "202": with_headers(ok("Job", "Started"), LOCATION, {"GetJob": {"operationId": "getJob", "parameters": {"job_id": "$response.body#/id"}}}),
+                    **BAD_INPUT,
+                    **WRITE,
+                    "409": err("A job is running"),
+                },
             }
         },
         "/v1/jobs/{job_id}": {
-            "get": {"summary": "A training job's state", "parameters": [path_param("job_id")], "responses": {"200": ok("Job"), **AUTH, "404": err("No such job")}}
+            "get": {
+                "operationId": "getJob",
+                "summary": "A training job's state",
+                "parameters": [path_param("job_id")],
+                "responses": {"200": ok("Job"), **AUTH, "404": err("No such job")},
+            }
         },
         "/v1/suggestions": {
             "get": {
+                "operationId": "suggestions",
                 "summary": "Documents the model is least sure about, least sure first (label these next)",
                 "parameters": [
-                    query("n", "integer", "1-100 per page, default 20"),
-                    query("page", "integer", "1-based page"),
-                    query("tag", "string", "Rank by certainty about this tag only"),
-                    query("scope", "string", "pool (default: documents waiting for labels), labelled, all, or suspect (labelled documents whose stored tags the model confidently contradicts)"),
-                    query("origin", "string", "own (documents people added), shipped (the labelled data that ships with ktag) or all (default)"),
+                    page_query("n", 100, "per page, default 20"),
+                    page_query("page", 10**6, "1-based page"),
+                    query("tag", TAG_ID, "Rank by certainty about this tag only"),
+                    query(
+                        "scope",
+                        {"enum": ["pool", "labelled", "all", "suspect"]},
+                        "pool (default: documents waiting for labels), labelled, all, or suspect (labelled documents whose stored tags the model confidently contradicts)",
+                    ),
+                    ORIGIN,
                 ],
                 "responses": {"200": ok("SuggestionList"), **AUTH, "422": err("Bad query parameter or unknown tag"), "503": err("No model loaded yet")},
             }
         },
-        "/v1/models": {"get": {"summary": "Stored model versions, newest first", "responses": {"200": ok("ModelList"), **AUTH}}},
+        "/v1/models": {"get": {"operationId": "listModels", "summary": "Stored model versions, newest first", "responses": {"200": ok("ModelList"), **AUTH}}},
         "/v1/models/{version}/activate": {
             "post": {
+                "operationId": "activateModel",
                 "summary": "Serve this version (roll back or forward); every worker follows within seconds",
                 "security": write,
                 "parameters": [path_param("version")],
-                "responses": {"200": ok("Model"), **AUTH, "404": err("No such version"), "422": err("The version fails its integrity checks")},
+                "responses": {"200": ok("Model"), **WRITE, "404": err("No such version"), "422": err("The version fails its integrity checks")},
             }
         },
     }
 
 
-def spec() -> dict[str, Any]:
+def spec(max_text_chars: int = DEFAULTS["MAX_TEXT_CHARS"], max_documents: int = DEFAULTS["MAX_DOCUMENTS"]) -> dict[str, Any]:
+    """The document for a server with these limits (its MAX_TEXT_CHARS and MAX_DOCUMENTS)."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "ktag", "version": __version__, "description": "Korean document tagging and label editing"},
         "paths": paths(),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**RESPONSES, **request_schemas(max_text_chars, max_documents)},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -14,6 +14,7 @@ from gunicorn.app.base import BaseApplication
 from classifier.tokenize import use_single_thread
 
 from . import create_app
+from .workers import HEADER_SECONDS, WORKERS
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -32,7 +33,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def serve(host: str, port: int, workers: int, config: dict[str, Any] | None = None) -> None:
+def serve(host: str, port: int, workers: int, config: dict[str, Any] | None = None, worker_class: str = "gevent") -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     # Requests tag one document at a time, so workers gain nothing from Kiwi's pool, and a pooled
     # Kiwi inherited through fork hangs its worker at exit.
@@ -41,7 +42,10 @@ def serve(host: str, port: int, workers: int, config: dict[str, Any] | None = No
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",  # Kiwi holds the GIL: threads would not add throughput
+        # Greenlets, so that slow and idle clients cannot hold a worker (service/workers.py); one
+        # request runs at a time either way (Kiwi holds the GIL).
+        "worker_class": WORKERS[worker_class],
+        "keepalive": HEADER_SECONDS,
         "preload_app": True,
         "timeout": 120,
         "graceful_timeout": 30,

@@ -13,7 +13,7 @@ from classifier.exceptions import InvalidValue, ModelNotFound, UnknownTag
 from classifier.model import decide
 from classifier.store import StoredDocument
 
-from .api import query_int, query_origin, services
+from .api import query_int, query_origin, query_tag, services
 from .auth import require_read
 from .errors import NotReady
 
@@ -30,7 +30,7 @@ def suggestions() -> Response:
     labelled documents whose stored tags the model confidently contradicts, most suspect first."""
     require_read()
     n, page = query_int("n", 20, 1, 100), query_int("page", 1, 1, 10**6)
-    tag, scope = request.args.get("tag") or None, request.args.get("scope", "pool")
+    tag, scope = query_tag("tag"), request.args.get("scope", "pool")
     if scope not in SCOPES and scope != SUSPECT:
         raise InvalidValue(f"query parameter 'scope' must be one of {', '.join([*SCOPES, SUSPECT])}")
     try:

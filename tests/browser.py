@@ -1,7 +1,8 @@
 """Browser-test fixtures (loaded by conftest.py): Debian's Chromium driven by Playwright against a
 real ``ktag serve`` on loopback, one server per test module, a fresh browser context per test.
 
-Every page a test visits must run without a JavaScript error; ``shot`` saves a screenshot into
+Every page a test visits must run without a JavaScript error and without anything blocked by
+the Content-Security-Policy; ``shot`` saves a screenshot into
 ``tests/screenshots/`` (git-ignored)."""
 from __future__ import annotations
 
@@ -62,9 +63,11 @@ def page(browser, ui_server):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The Content-Security-Policy must not block anything a page does (Chromium says so on the console).
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield page
     context.close()
-    assert errors == [], f"JavaScript errors: {errors}"
+    assert errors == [], f"JavaScript errors or blocked content: {errors}"
 
 
 def shot(page, name: str) -> Path:

@@ -6,6 +6,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,12 +28,15 @@ class Server:
     port: int
     proc: subprocess.Popen | None = None
     env: dict[str, str] = field(default_factory=dict)  # extra KTAG_* settings
+    prefix: list[str] = field(default_factory=list)  # a command that runs the server (setpriv ...)
+    workers: int = 2
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 180) -> None:
+    def start(self, timeout: float = 180, until: str = "/readyz") -> None:
+        """Start and wait until ``until`` answers 200."""
         env = {
             **os.environ,
             "KTAG_DATA": str(self.root / "var"),
@@ -43,7 +48,7 @@ class Server:
         }
         with (self.root / "server.log").open("ab") as log:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
-                [ktag_executable(), "serve", "--port", str(self.port), "--workers", "2"],
+                [*self.prefix, ktag_executable(), "serve", "--port", str(self.port), "--workers", str(self.workers)],
                 cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         deadline = time.monotonic() + timeout
@@ -51,12 +56,18 @@ class Server:
             if self.proc.poll() is not None:
                 raise AssertionError("server exited:\n" + (self.root / "server.log").read_text(errors="replace"))
             try:
-                if requests.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                if requests.get(f"{self.url}{until}", timeout=2).status_code == 200:
                     return
             except requests.ConnectionError:
                 pass
             time.sleep(0.3)
         raise AssertionError("server did not become ready")
+
+    def kill(self) -> None:
+        """``kill -9`` of the master and its workers: no shutdown code runs."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -66,3 +77,14 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+@contextmanager
+def running(root: Path, **settings: object) -> Iterator[Server]:
+    """A started server in ``root`` (on a free port), stopped afterwards."""
+    server = Server(root, free_port(), **settings)  # type: ignore[arg-type]
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

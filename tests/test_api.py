@@ -10,7 +10,7 @@ import pytest
 
 from classifier.active import certainty
 from classifier.registry import ModelRegistry
-from classifier.tagger import MODEL_FILE
+from classifier.modelfile import ARRAYS_FILE
 from service import create_app
 from service.openapi import spec
 
@@ -103,8 +103,13 @@ def test_tag_a_batch(api):
         ({"json": {"text": "x", "documents": [{"text": "y"}]}}, 422, "invalid"),
         ({"json": {"documents": []}}, 422, "invalid"),
         ({"json": {"documents": [{"text": ""}]}}, 422, "invalid"),
-        ({"json": {"documents": [{"text": "x"}] * 65}}, 413, "too_large"),
-        ({"json": {"text": "가" * 100_001}}, 413, "text_too_long"),
+        ({"json": {"documents": [{"text": "x"}] * 65}}, 422, "too_many_documents"),
+        ({"json": {"text": "가" * 100_001}}, 422, "text_too_long"),
+        ({"json": {"text": "x", "top_k": None}}, 422, "invalid"),
+        ({"json": {"text": "x", "top_k": 1.5}}, 422, "invalid"),
+        ({"json": {"documents": [{"text": "x", "id": True}]}}, 422, "invalid"),
+        ({"json": {"documents": [{"text": "x", "id": None}]}}, 422, "invalid"),
+        ({"data": '{"text": "x", "threshold": Infinity}', "content_type": "application/json"}, 400, "bad_request"),
         ({"data": json.dumps({"text": "가" * 400_000}), "content_type": "application/json"}, 413, "too_large"),
     ],
 )
@@ -215,7 +220,12 @@ def test_taxonomy_edits(api):
     renamed = api.patch("/v1/tags/metaverse", json={"id": "xr", "name": "확장현실"}, headers=ALICE)
     assert renamed.get_json()["id"] == "xr" and renamed.get_json()["documents"] == 1
     assert api.get("/v1/documents/004_0196f92098b7255b").get_json()["tags"] == ["xr", "industry-policy"]
-    assert api.patch("/v1/tags/metaverse", json={"name": "x"}, headers=ALICE).status_code == 422
+    gone = api.patch("/v1/tags/metaverse", json={"name": "x"}, headers=ALICE)  # the tag an edit is about: 404
+    assert gone.status_code == 404 and gone.get_json()["error"]["code"] == "tag_not_found"
+    assert api.delete("/v1/tags/metaverse", headers=ALICE).status_code == 404
+    assert api.post("/v1/tags/metaverse/merge", json={"into": "xr"}, headers=ALICE).status_code == 404
+    assert api.post("/v1/tags", json={"id": "a%20b"}, headers=ALICE).status_code == 422  # ids travel in URLs
+    assert api.post("/v1/tags", json={"id": "abc\n"}, headers=ALICE).status_code == 422
     assert api.patch("/v1/tags/xr", json={"id": "robots"}, headers=ALICE).status_code == 409
 
     merged = api.post("/v1/tags/care-robots/merge", json={"into": "robots"}, headers=ALICE).get_json()
@@ -269,7 +279,12 @@ def test_document_life_cycle(api):
         ({"id": "ok", "text": "x", "tags": ["unknown"]}, 422),
         ({"id": "ok", "text": "x", "tags": "care-robots"}, 422),
         ({"id": "ok", "text": "x", "extra": 1}, 422),
-        ({"id": "ok", "text": "가" * 100_001}, 413),
+        ({"id": "ok", "text": "가" * 100_001}, 422),
+        ({"id": None, "text": "x"}, 422),
+        ({"id": "a?b", "text": "x"}, 422),
+        ({"id": "ok\n", "text": "x"}, 422),
+        ({"id": "ok", "text": "x", "source": None}, 422),
+        ({"id": "ok", "text": "x", "labelled": False, "tags": ["care-robots"]}, 422),
     ],
 )
 def test_bad_documents(api, body, status):
@@ -295,8 +310,27 @@ def test_listing(api):
     assert api.get("/v1/documents?untagged=true").get_json()["total"] == 25
     assert api.get("/v1/documents?tag=metaverse").get_json()["total"] == 1
     assert api.get("/v1/documents?q=문서 1").get_json()["total"] == 11
-    for bad in ("page=0", "per_page=101", "per_page=x", "untagged=maybe", "tag=nope"):
-        assert api.get(f"/v1/documents?{bad}").status_code == 422
+    for bad in ("page=0", "per_page=101", "per_page=x", "untagged=maybe", "untagged=", "untagged=1", "tag=nope", "tag=", "origin=mine"):
+        assert api.get(f"/v1/documents?{bad}").status_code == 422, bad
+
+
+def test_nulls_only_where_the_document_allows_them(api):
+    assert api.patch("/v1/tags/metaverse", json={"name": None}, headers=ALICE).status_code == 422
+    assert api.post("/v1/tags", json={"id": "n1", "description": None}, headers=ALICE).status_code == 422
+    assert api.post("/v1/tag", json={"text": "메타버스", "explain": None}).status_code == 422
+    assert api.post("/v1/train", json={"activate": None}, headers=ALICE).status_code == 422
+    cleared = api.patch("/v1/tags/metaverse", json={"share": None}, headers=ALICE)  # null clears a share
+    assert cleared.status_code == 200 and cleared.get_json()["share"] is None
+    titled = api.patch(f"/v1/documents/{SEED}", json={"title": None}, headers=ALICE)  # and a title
+    assert titled.status_code == 200 and titled.get_json()["title"] is None
+
+
+def test_an_invalid_edit_is_refused_as_such_whatever_its_if_match(api):
+    stale = {**ALICE, "If-Match": '"999"'}
+    assert api.put(f"/v1/documents/{SEED}", json={"title": "no text"}, headers=stale).status_code == 422
+    assert api.patch(f"/v1/documents/{SEED}", json={"tags": ["nope"]}, headers=stale).status_code == 422
+    assert api.patch(f"/v1/documents/{SEED}", json={"add_tags": ["nope"]}, headers=stale).status_code == 422
+    assert api.patch(f"/v1/documents/{SEED}", json={"add_tags": ["metaverse"]}, headers=stale).status_code == 412
 
 
 # -- training and models -------------------------------------------------------------------------
@@ -345,7 +379,7 @@ def test_retrain_activate_and_roll_back(served):
 def test_tampered_version_cannot_be_activated(served):
     api, registry, first = served
     second = registry.save(registry.load(first)[1], activate=False)
-    (registry.root / second / MODEL_FILE).write_bytes(b"not a model")
+    (registry.root / second / ARRAYS_FILE).write_bytes(b"not a model")
     response = api.post(f"/v1/models/{second}/activate", headers=ALICE)
     assert response.status_code == 422 and response.get_json()["error"]["code"] == "model_integrity"
     assert registry.current() == first

@@ -39,7 +39,7 @@ def test_work_through_three_review_items_from_the_keyboard(page, ui_server):
     page.locator("#item-title").wait_for()
     expected: dict[str, list[str]] = {}
     for step, verdicts in enumerate(["y", "n", "yn"]):
-        page.wait_for_function(f"document.getElementById('item-title').textContent === {ranked[step]!r}")
+        page.wait_for_function(f"() => document.getElementById('item-title').textContent === {ranked[step]!r}")
         doc_id, asked = current(page)
         assert doc_id == ranked[step] and asked, "every item asks about at least one tag"
         if step == 0:
@@ -55,7 +55,7 @@ def test_work_through_three_review_items_from_the_keyboard(page, ui_server):
             if step == 0 and i == len(asked) - 1:
                 give_token(page)  # the first save asks for the token, once
         expected[doc_id] = accepted
-        page.wait_for_function(f"document.getElementById('queue-state').textContent.includes('(reviewed) {step + 1}')")
+        page.wait_for_function(f"() => document.getElementById('queue-state').textContent.includes('(reviewed) {step + 1}')")
 
     for doc_id, tags in expected.items():
         stored = api(ui_server, "GET", f"/v1/documents/{doc_id}")
@@ -81,7 +81,7 @@ def test_undo_toggle_and_skip(page, ui_server):
     page.keyboard.press("1")  # toggle the first taxonomy tag by its number
     assert page.get_attribute("#decisions li:nth-child(1)", "data-state") == "accepted"
     page.keyboard.press("s")  # skip: nothing saved
-    page.wait_for_function(f"document.getElementById('item-title').textContent !== {first!r} || !document.getElementById('empty').hidden")
+    page.wait_for_function(f"() => document.getElementById('item-title').textContent !== {first!r} || !document.getElementById('empty').hidden")
     assert api(ui_server, "GET", f"/v1/documents/{first}")["labelled"] is False
 
 
@@ -93,7 +93,7 @@ def test_suspect_labels_are_kept_or_fixed_from_the_keyboard(page, ui_server):
     page.goto("/review?view=suspect")
     page.locator("#view-suspect[aria-current=page]").wait_for()
     for step, (item, agree) in enumerate(zip(suspects, (False, True))):
-        page.wait_for_function(f"document.getElementById('item-meta').textContent.startsWith({item['id']!r})")
+        page.wait_for_function(f"() => document.getElementById('item-meta').textContent.startsWith({item['id']!r})")
         _, asked = current(page)
         assert sorted(asked) == sorted(i["tag"] for i in item["issues"])
         answers = {i["tag"]: (not i["stored"]) if agree else i["stored"] for i in item["issues"]}
@@ -102,7 +102,7 @@ def test_suspect_labels_are_kept_or_fixed_from_the_keyboard(page, ui_server):
             page.keyboard.press("y" if answers[tag] else "n")
         if step == 0:
             give_token(page)  # the first save asks for the token, once
-        page.wait_for_function(f"document.getElementById('queue-state').textContent.includes('(reviewed) {step + 1}')")
+        page.wait_for_function(f"() => document.getElementById('queue-state').textContent.includes('(reviewed) {step + 1}')")
         stored = api(ui_server, "GET", f"/v1/documents/{item['id']}")
         last = api(ui_server, "GET", f"/v1/documents/{item['id']}/history")["history"][-1]
         if agree:

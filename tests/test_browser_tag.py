@@ -48,7 +48,7 @@ def test_upload_a_text_file_and_an_empty_text_is_refused(page, tmp_path):
     article = tmp_path / "기사.txt"
     article.write_text("메타버스 플랫폼에서 아바타로 가상 공연을 즐기는 XR 콘텐츠가 인기다.", encoding="utf-8")
     page.set_input_files("#file-input", str(article))
-    page.wait_for_function("document.getElementById('text-input').value.includes('메타버스')")
+    page.wait_for_function("() => document.getElementById('text-input').value.includes('메타버스')")
     assert page.input_value("#title-input") == "기사"
     page.click("#tag-button")
     page.locator("#result-tags .chip[data-tag=metaverse]").wait_for()
@@ -58,3 +58,17 @@ def test_upload_a_text_file_and_an_empty_text_is_refused(page, tmp_path):
     page.click("#tag-button")
     page.locator("#status.error").wait_for()
     assert "422" in page.inner_text("#status")
+
+
+def test_the_content_security_policy_blocks_injected_scripts_and_says_so(browser, ui_server):
+    """What the page fixture listens for is real: an inline script is blocked, and reported."""
+    context = browser.new_context(base_url=ui_server.url)
+    page = context.new_page()
+    reported: list[str] = []
+    page.on("console", lambda msg: reported.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto("/")
+    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.injected = 1'; document.head.append(s); }")
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.injected") is None
+    assert reported and "script-src" in reported[0]
+    context.close()

@@ -51,7 +51,8 @@ def test_tag_without_a_model_trains_the_default_first(project, run_ktag):
         assert set(rec["scores"]) == {"healthcare-ai", "care-robots", "metaverse", "industry-policy"}
     assert "industry-policy" in lines[0]["tags"]
     version = lines[0]["model"]
-    assert (project / "models" / version / "model.joblib").is_file()
+    saved = sorted(p.name for p in (project / "models" / version).iterdir())
+    assert {"model.json", "arrays.npz", "metadata.json"} <= set(saved) and "model.joblib" not in saved
     again = run_ktag("tag", "seeds/000_6c6e0d1f86d92d66.txt")
     assert "training" not in again.stderr and json.loads(again.stdout)["model"] == version
 
@@ -287,3 +288,21 @@ def test_suspects_lists_a_planted_mistake_first(tmp_path, run_ktag):
     assert {(i["tag"], i["stored"]) for i in lines[0]["issues"]} >= {("care-robots", True)}
     assert [line["quality"] for line in lines] == sorted(line["quality"] for line in lines)
     assert not (tmp_path / "models").exists()  # a check of the labels, nothing stored
+
+
+def test_import_and_train_refuse_a_path_outside_the_labelled_files_folder(tmp_path, run_ktag):
+    (tmp_path / "secret.txt").write_text("비밀 문서 본문", encoding="utf-8")
+    (tmp_path / "labels").mkdir()
+    shutil.copy(MINI.parent / "taxonomy.json", tmp_path / "labels" / "taxonomy.json")
+    lines = [json.loads(line) for line in MINI.read_text(encoding="utf-8").splitlines()]
+    lines.append({"id": "leak", "path": "../secret.txt", "tags": []})
+    (tmp_path / "labels" / "docs.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    for args in (["import", "labels/docs.jsonl", "--data", "var"], ["train", "labels/docs.jsonl", "--folds", "2"]):
+        result = run_ktag(*args)
+        assert result.returncode == 1 and "docs.jsonl:41: 'path' '../secret.txt' leads outside" in result.stderr
+    assert not (tmp_path / "models").exists()
+    allowed = run_ktag("import", "labels/docs.jsonl", "--data", "var", "--paths-anywhere")
+    assert allowed.returncode == 0, allowed.stderr
+    from classifier.store import LabelStore
+
+    assert LabelStore(tmp_path / "var").get("leak").text == "비밀 문서 본문"

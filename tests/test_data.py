@@ -280,3 +280,24 @@ def test_shipped_headlines_are_read_with_their_attribution():
     assert 0 < sum(1 for d in headlines if d.tags) < 0.05 * len(headlines)  # a general stream: mostly off-topic
     readme = (ROOT / "labels" / "README.md").read_text(encoding="utf-8")
     assert "CC BY-SA 4.0" in readme and (ROOT / "labels" / "LICENSE-KLUE-YNAT.md").is_file()
+
+
+@pytest.mark.parametrize("target", ["../secret.txt", "/etc/hostname", "inside/../../secret.txt", "link.txt"])
+def test_a_path_outside_the_files_folder_is_refused_with_its_line(tmp_path, target):
+    (tmp_path / "secret.txt").write_text("비밀", encoding="utf-8")
+    labels = tmp_path / "labels"
+    (labels / "inside").mkdir(parents=True)
+    (labels / "ok.txt").write_text("괜찮은 본문", encoding="utf-8")
+    (labels / "link.txt").symlink_to(tmp_path / "secret.txt")  # a link that leads out counts as out
+    f = write_jsonl(labels / "l.jsonl", [{"id": "a", "path": "ok.txt", "tags": []}, {"id": "b", "path": target, "tags": []}])
+    with pytest.raises(LabelledDataError, match=r"l\.jsonl:2: 'path' .* leads outside the folder of this file"):
+        read_labelled([f])
+    if target != "/etc/hostname" or Path(target).is_file():
+        texts = {d.id: d.text for d in read_labelled([f], paths_anywhere=True)}
+        assert texts["a"] == "괜찮은 본문" and texts["b"]
+
+
+def test_shipped_seed_labels_carry_the_seed_articles_themselves():
+    docs = {d.id: d for d in read_labelled([ROOT / "labels" / "seeds.jsonl"])}
+    for path in (ROOT / "seeds").glob("*.txt"):
+        assert docs[path.stem].text == path.read_text(encoding="utf-8")

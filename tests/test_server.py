@@ -13,7 +13,7 @@ import requests
 
 from conftest import ROOT
 from conftest import use_default_model
-from liveserver import Server, free_port
+from liveserver import Server, running
 
 TOKEN = {"Authorization": "Bearer tok-test"}
 ARTICLE = (ROOT / "seeds" / "001_6731a0a1adc20f47.txt").read_text(encoding="utf-8")
@@ -24,12 +24,8 @@ def server(tmp_path, default_models) -> Iterator[Server]:
     shutil.copytree(ROOT / "labels", tmp_path / "labels")
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
     use_default_model(default_models, tmp_path / "models")
-    srv = Server(tmp_path, free_port())
-    srv.start()
-    try:
+    with running(tmp_path) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_tagging_over_http(server):

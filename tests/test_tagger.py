@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
-import pickle
 
 import numpy as np
 import pytest
 
 from classifier.exceptions import InvalidValue, ModelIntegrityError, ModelNotFound, NotFittedError, TrainingError, UnknownTag
-from classifier.tagger import METADATA_FILE, MODEL_FILE, Tagger
+from classifier.modelfile import ARRAYS_FILE, FORMAT, METADATA_FILE, MODEL_FILE
+from classifier.tagger import Tagger
+
+from tamper import payload_is_live, plant, rehash
 
 CARE = "독거노인 가정에 돌봄 로봇을 보급해 어르신의 말벗이 되도록 했다."
 META = "메타버스 플랫폼에서 아바타로 가상 공연을 즐긴다."
@@ -63,30 +65,67 @@ def test_unfitted_and_bad_training_input(taxonomy):
 def test_save_load_round_trip(mini_tagger, tmp_path):
     mini_tagger.save(tmp_path / "m", {"note": "test"})
     meta = json.loads((tmp_path / "m" / METADATA_FILE).read_text(encoding="utf-8"))
-    assert meta["note"] == "test" and meta["tags"] == mini_tagger.tags
+    assert meta["note"] == "test" and meta["tags"] == mini_tagger.tags and meta["format"] == FORMAT
     assert set(meta["versions"]) == {"python", "scikit-learn", "kiwipiepy"}
-    assert len(meta["sha256"]) == 64
+    assert set(meta["sha256"]) == {MODEL_FILE, ARRAYS_FILE} and all(len(h) == 64 for h in meta["sha256"].values())
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == sorted([MODEL_FILE, ARRAYS_FILE, METADATA_FILE])
     loaded = Tagger.load(tmp_path / "m")
-    assert np.allclose(loaded.scores([CARE, META]), mini_tagger.scores([CARE, META]))
-    assert loaded.thresholds == mini_tagger.thresholds
+    long = CARE + " " + META * 20
+    assert np.allclose(loaded.scores([CARE, META, long]), mini_tagger.scores([CARE, META, long]))
+    assert loaded.thresholds_by_genre == mini_tagger.thresholds_by_genre
+    assert loaded.tag([CARE], explain=True)[0].explanations == mini_tagger.tag([CARE], explain=True)[0].explanations
 
 
-def test_tampered_model_is_refused(mini_tagger, tmp_path):
+def test_a_changed_file_is_refused(mini_tagger, tmp_path):
     mini_tagger.save(tmp_path / "m")
-    path = tmp_path / "m" / MODEL_FILE
+    path = tmp_path / "m" / ARRAYS_FILE
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(ModelIntegrityError, match="SHA-256"):
+    with pytest.raises(ModelIntegrityError, match="SHA-256 of arrays.npz"):
         Tagger.load(tmp_path / "m")
 
 
-def test_foreign_pickle_is_never_loaded(tmp_path, mini_tagger):
-    mini_tagger.save(tmp_path / "m")
-    # A pickle dropped in place of the model: its hash does not match, so it is never unpickled.
-    (tmp_path / "m" / MODEL_FILE).write_bytes(pickle.dumps({"format": 1, "tagger": "evil"}))
+@pytest.mark.parametrize("target", [ARRAYS_FILE, MODEL_FILE, "model.joblib"])
+def test_a_replaced_model_and_hash_never_run_code(mini_tagger, tmp_path, target):
+    folder = tmp_path / "m"
+    mini_tagger.save(folder)
+    assert payload_is_live(tmp_path)
+    marker = tmp_path / "ran"
+    plant(folder, target, marker)
     with pytest.raises(ModelIntegrityError):
-        Tagger.load(tmp_path / "m")
+        Tagger.load(folder)
+    assert not marker.exists()
+
+
+def test_the_pickle_formats_before_8_are_refused_with_a_retrain_message(mini_tagger, tmp_path):
+    folder = tmp_path / "old"
+    folder.mkdir()
+    (folder / "model.joblib").write_bytes(b"(an old pickle)")
+    (folder / METADATA_FILE).write_text(json.dumps({"format": 7, "sha256": "x" * 64}), encoding="utf-8")
+    with pytest.raises(ModelIntegrityError, match="retrain it"):
+        Tagger.load(folder)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda doc: doc["model"].update(n_tags=7),
+        lambda doc: doc["vectorizers"][0].update(terms=["중복", "중복"]),
+        lambda doc: doc["tagger"]["shares"].update(metaverse=3),
+        lambda doc: doc["tagger"].update(keywords={"metaverse": ["a + "]}),
+        lambda doc: doc.pop("vectorizers"),
+    ],
+)
+def test_a_model_json_that_does_not_add_up_is_refused(mini_tagger, tmp_path, change):
+    folder = tmp_path / "m"
+    mini_tagger.with_shares({"metaverse": 0.1}).save(folder)
+    document = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    change(document)
+    (folder / MODEL_FILE).write_text(json.dumps(document), encoding="utf-8")
+    rehash(folder)
+    with pytest.raises(ModelIntegrityError, match="not a readable ktag model|tag count"):
+        Tagger.load(folder)
 
 
 def test_other_library_versions_are_refused(mini_tagger, tmp_path):

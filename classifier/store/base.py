@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -14,11 +15,19 @@ from ..data import LabelledDocument, TagDef, Taxonomy, valid_doc_id, valid_tag_i
 from ..exceptions import (
     DocumentNotFound,
     InvalidValue,
+    StoreUnavailable,
     TextTooLong,
+    TagNotFound,
     UnknownTag,
 )
 
 DB_FILE = "ktag.sqlite3"
+# SQLite's words for a store it cannot write now.
+_UNWRITABLE = re.compile(r"readonly|read-only|unable to open|disk I/O|database or disk is full|database is locked", re.I)
+
+
+class _Probe(Exception):
+    """Raised inside a probe transaction so that it rolls back."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tags (
@@ -71,7 +80,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT,
     pid INTEGER,
     created TEXT NOT NULL,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    started INTEGER,
+    base TEXT
 );
 """
 
@@ -81,6 +92,8 @@ _MIGRATIONS = (
     ("documents", "labelled", "INTEGER NOT NULL DEFAULT 1"),
     ("tags", "share", "REAL"),
     ("documents", "origin", "TEXT NOT NULL DEFAULT ''"),
+    ("jobs", "started", "INTEGER"),
+    ("jobs", "base", "TEXT"),
 )
 # A document's origin: a person's own (added through the API, the pages or 'ktag import'), or the
 # labelled data shipped with ktag (imported from KTAG_LABELS into an empty store).
@@ -143,13 +156,13 @@ class Page:
 
 def check_doc_id(doc_id: Any) -> str:
     if not isinstance(doc_id, str) or not valid_doc_id(doc_id):
-        raise InvalidValue(f"invalid document id {doc_id!r}: 1-200 characters, no spaces or path characters")
+        raise InvalidValue(f"invalid document id {doc_id!r}: 1-200 characters, no whitespace, '/', '\\', '%', '?' or '#', not '.' or '..'")
     return doc_id
 
 
 def check_tag_id(tag: Any) -> str:
     if not isinstance(tag, str) or not valid_tag_id(tag):
-        raise InvalidValue(f"invalid tag id {tag!r}: 1-64 characters, no spaces, '/', '\\', '|' or ','")
+        raise InvalidValue(f"invalid tag id {tag!r}: 1-64 characters, no whitespace, '/', '\\', '|', ',', '%', '?' or '#'")
     return tag
 
 
@@ -161,10 +174,16 @@ class StoreBase:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / DB_FILE
         self.max_text_chars = max_text_chars
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            self._migrate(conn)
+        try:
+            with self._connect() as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+                self._migrate(conn)
+        except sqlite3.OperationalError as exc:
+            # A store that cannot be written now may be readable: the service then answers reads
+            # and says it is not ready (``writable``), instead of failing to start.
+            if not self.path.is_file():
+                raise StoreUnavailable(str(exc)) from exc
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
@@ -181,26 +200,64 @@ class StoreBase:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
+        """A connection for reading. SQLite reads a WAL database only where it can write the
+        shared-memory file beside it, so a store in a read-only folder may not be read either."""
+        try:
+            conn = self._connect()
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc), reading=True) from exc
         try:
             yield conn
+        except sqlite3.OperationalError as exc:
+            if _UNWRITABLE.search(str(exc)):
+                raise StoreUnavailable(str(exc), reading=True) from exc
+            raise
         finally:
             conn.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction: the write lock is taken first, everything commits or nothing does."""
-        conn = self._connect()
+        """One transaction: the write lock is taken first, everything commits or nothing does. A
+        store that cannot be written (read-only, full disk, locked past the timeout) raises
+        ``StoreUnavailable`` and changes nothing."""
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn = self._connect()
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreUnavailable(str(exc)) from exc
             try:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                conn.execute("ROLLBACK")
+                raise StoreUnavailable(str(exc)) from exc
+        except sqlite3.OperationalError as exc:
+            if _UNWRITABLE.search(str(exc)):
+                raise StoreUnavailable(str(exc)) from exc
+            raise
         finally:
             conn.close()
+
+    def writable(self) -> str | None:
+        """Why the store cannot be written now (``None`` when it can): a write transaction is
+        begun and rolled back."""
+        try:
+            with self._write() as conn:
+                conn.execute("CREATE TABLE IF NOT EXISTS _probe (x)")
+                conn.execute("DROP TABLE _probe")
+                raise _Probe
+        except _Probe:
+            return None
+        except StoreUnavailable as exc:
+            return exc.reason
 
     @staticmethod
     def _log(conn: sqlite3.Connection, entity: str, entity_id: str, action: str, who: str, before: Any, after: Any) -> None:
@@ -238,10 +295,12 @@ class StoreBase:
             ).fetchall()
         return {r["id"]: r["n"] for r in rows}
 
-    def _tag_row(self, conn: sqlite3.Connection, tag: str) -> sqlite3.Row:
+    def _tag_row(self, conn: sqlite3.Connection, tag: str, subject: bool = False) -> sqlite3.Row:
+        """The tag's row; a missing one is ``TagNotFound`` when the edit is about it (``subject``),
+        ``UnknownTag`` when the edit only refers to it."""
         row = conn.execute("SELECT * FROM tags WHERE id = ?", (tag,)).fetchone()
         if row is None:
-            raise UnknownTag(tag, [r[0] for r in conn.execute("SELECT id FROM tags ORDER BY position")])
+            raise (TagNotFound if subject else UnknownTag)(tag, [r[0] for r in conn.execute("SELECT id FROM tags ORDER BY position")])
         return row
 
     @staticmethod

@@ -31,17 +31,20 @@ class DocumentEdits(StoreBase):
         ``if_match`` is the ETag the client last saw; a stale one changes nothing."""
         with self._write() as conn:
             before = self._get(conn, doc_id)
-            self._precondition(before, if_match)
             if replace:
                 if "text" not in values:
                     raise InvalidValue("'text' is required")
                 values = {"title": None, "source": "", "tags": [], "labelled": True, **values}
-            return self._update(conn, before, self._clean(conn, values), who)
+            # An invalid edit is refused as such whatever its If-Match (RFC 9110 13.2.1).
+            clean = self._clean(conn, values)
+            self._precondition(before, if_match)
+            return self._update(conn, before, clean, who)
 
     def edit_tags(self, doc_id: str, who: str, *, add: Sequence[str] = (), remove: Sequence[str] = (), if_match: str | None = None) -> StoredDocument:
         """Add and remove tags in one transaction (no lost update between concurrent editors)."""
         with self._write() as conn:
             before = self._get(conn, doc_id)
+            self._clean(conn, {"tags": [*add, *remove]})  # unknown tags are refused, If-Match or not
             self._precondition(before, if_match)
             dropped = set(remove)
             tags = [t for t in before.tags if t not in dropped] + [t for t in add if t not in before.tags]

@@ -37,7 +37,7 @@ class TagEdits(StoreBase):
         if new_id is not None:
             check_tag_id(new_id)
         with self._write() as conn:
-            row = self._tag_row(conn, tag)
+            row = self._tag_row(conn, tag, subject=True)
             before = self._tag_dict(row)
             after = dict(before)
             if name is not None:
@@ -74,7 +74,7 @@ class TagEdits(StoreBase):
     def merge_tags(self, source: str, into: str, who: str) -> int:
         """Move every document of ``source`` to ``into`` and delete ``source``; returns the count."""
         with self._write() as conn:
-            before = self._tag_dict(self._tag_row(conn, source))
+            before = self._tag_dict(self._tag_row(conn, source, subject=True))
             self._tag_row(conn, into)
             if source == into:
                 raise InvalidValue("cannot merge a tag into itself")
@@ -87,7 +87,7 @@ class TagEdits(StoreBase):
         """Delete a tag. Refused while documents use it, unless they migrate to another tag or
         lose it (``drop``); returns how many documents were changed."""
         with self._write() as conn:
-            before = self._tag_dict(self._tag_row(conn, tag))
+            before = self._tag_dict(self._tag_row(conn, tag, subject=True))
             used = conn.execute("SELECT COUNT(*) FROM document_tags WHERE tag = ?", (tag,)).fetchone()[0]
             if migrate_to is not None:
                 self._tag_row(conn, migrate_to)

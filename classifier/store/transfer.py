@@ -104,13 +104,16 @@ class Transfer(StoreBase):
         )
         return write_jsonl(folder / EXPORT_FILE, records)
 
-def import_files(store: Transfer, paths: Sequence[str | Path], taxonomy_path: str | Path | None, who: str) -> dict[str, int]:
+def import_files(
+    store: Transfer, paths: Sequence[str | Path], taxonomy_path: str | Path | None, who: str, *, paths_anywhere: bool = False
+) -> dict[str, int]:
     """Read labelled files (validated against the store's taxonomy plus any new tags of the given
-    or found taxonomy) and import them in one transaction."""
+    or found taxonomy) and import them in one transaction. ``paths_anywhere``: see
+    ``read_labelled``."""
     found = Path(taxonomy_path) if taxonomy_path else find_taxonomy(paths)
     incoming = Taxonomy.load(found) if found else None
     merged = store.taxonomy()
     if incoming is not None:
         merged = Taxonomy(merged.tags + [t for t in incoming.tags if t.id not in merged], merged.exclusive or incoming.exclusive)
-    docs = read_labelled(paths, merged if merged.tags else None, unlabelled=True)
+    docs = read_labelled(paths, merged if merged.tags else None, unlabelled=True, paths_anywhere=paths_anywhere)
     return store.import_labelled(incoming, docs, who)

@@ -27,9 +27,11 @@ async function loadModels() {
 }
 
 function renderModels(list, tax) {
-  $("current-line").replaceChildren(list.current
-    ? el("span", {}, "지금 쓰는 모델 (serving): ", el("code", {}, list.current))
-    : el("span", { class: "error" }, "적용된 모델이 없습니다 (no current model)"));
+  const served = list.served && list.served !== "(given)" ? list.served : list.current;
+  $("current-line").replaceChildren(served
+    ? el("span", {}, "지금 쓰는 모델 (serving): ", el("code", {}, served))
+    : el("span", { class: "error" }, "적용된 모델이 없습니다 (no current model)"),
+  list.warning ? el("p", { class: "error", id: "model-warning" }, `주의 (warning): ${list.warning}`) : "");
   const currentIndex = list.models.findIndex((m) => m.current);
   const rows = list.models.flatMap((model, i) => [
     modelRow(model, currentIndex >= 0 && i > currentIndex),
@@ -40,7 +42,8 @@ function renderModels(list, tax) {
 }
 
 function modelRow(model, older) {
-  const action = model.current ? "" : el("button", {
+  const broken = model.problem ? el("span", { class: "chip broken", title: model.problem }, "손상됨 (broken)") : "";
+  const action = model.current || model.problem ? "" : el("button", {
     type: "button", class: "activate", "aria-label": `${model.version} ${older ? "되돌리기 (roll back)" : "적용 (activate)"}`,
     onclick: (event) => activate(model.version, event.currentTarget),
   }, older ? "되돌리기 (roll back)" : "적용 (activate)");
@@ -50,8 +53,8 @@ function modelRow(model, older) {
     el("td", { class: "num" }, model.documents ?? "—"),
     el("td", { class: "num micro" }, f1(model.metrics, "micro")),
     el("td", { class: "num macro" }, f1(model.metrics, "macro")),
-    el("td", {}, model.current ? el("span", { class: "chip current" }, "현재 (current)") : ""),
-    el("td", {}, action));
+    el("td", {}, model.current ? el("span", { class: "chip current" }, "현재 (current)") : "", broken),
+    el("td", {}, model.problem ? el("small", { class: "error" }, model.problem) : action));
 }
 
 function chartRow(model, tax, newest) {
