@@ -6,8 +6,9 @@ Trains the default model into a temporary folder, measures ``Tagger.tag`` on the
 process, then starts ``ktag serve`` (gunicorn) with 1 and with 2 workers on a free loopback port,
 with gevent workers (the default) and with gunicorn's sync workers (the earlier default), and
 loads it from client threads (concurrency = 2 x workers for throughput, = workers for latency).
-Then the 2-worker throughput of gevent against sync, with both servers running side by side and
-taking turns over --rounds batches (the machine is shared: its load changes within a run); and with 20 half-open connections held open (a request line and some headers, never
+Then the 2-worker throughput and p50 latency of gevent against sync, with both servers running
+side by side and taking turns over --rounds batches (the machine is shared: its load changes
+within a run); and with 20 half-open connections held open (a request line and some headers, never
 finished), how many of 10 /healthz and 10 POST /v1/tag from another client answer within 1 s.
 Prints figures and the ratios the service issues name; never passes or fails.
 """
