@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from . import __version__
 from . import distributed
+from .activation import DEFAULT_MAX_DROP, outcome
 from .batch import BATCH_SIZE, TagOptions, tag_to_output
 from .evaluate import cross_validate, format_report, holdout
 from .exceptions import InvalidValue, KtagError
@@ -87,16 +88,23 @@ def main() -> None:
 @click.option("--exclusive/--multi-label", default=None, help="Single-label mode (one tag per document), or multi-label.")
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Cross-validation folds for the printed metrics.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option(
+    "--max-drop", type=click.FloatRange(0, 1), default=DEFAULT_MAX_DROP, show_default=True, envvar="KTAG_ACTIVATION_MAX_DROP",
+    help="Largest fall of cross-validated macro-F1 from the current model that still makes the new one current ($KTAG_ACTIVATION_MAX_DROP).",
+)
+@click.option("--activate-anyway", is_flag=True, help="Make the new model current even when it is held back (lower macro-F1, a tag without examples).")
 @share_option
 @paths_anywhere_option
 @no_clean_option
 @no_cache_option
 @models_option
 def train_cmd(
-    labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, shares: tuple[str, ...],
-    paths_anywhere: bool, no_clean: bool, no_cache: bool, models: Path | None,
+    labelled: tuple[Path, ...], taxonomy: Path | None, exclusive: bool | None, folds: int, as_json: bool, max_drop: float,
+    activate_anyway: bool, shares: tuple[str, ...], paths_anywhere: bool, no_clean: bool, no_cache: bool, models: Path | None,
 ) -> None:
-    """Train a model from labelled files, print cross-validated metrics, make it current.
+    """Train a model from labelled files, print cross-validated metrics, make it current unless it
+    is held back: its macro-F1 lower than the current model's by more than --max-drop, or a tag
+    of its taxonomy without examples (it is stored either way).
 
     LABELLED: JSONL / CSV files or folders (default: labels/).
 
@@ -107,14 +115,20 @@ def train_cmd(
     cache = None if no_cache else MorphemeCache()
     result = train(
         dataset, _registry(models), folds=folds, clean=not no_clean, progress=lambda message, _fraction: _stderr(message),
-        cache=cache, shares=stated,
+        cache=cache, shares=stated, max_drop=max_drop, activate_anyway=activate_anyway,
     )
+    assert result.activation is not None
     if as_json:
-        click.echo(json.dumps({"version": result.version, "metrics": result.metrics}, ensure_ascii=False))
+        click.echo(json.dumps(
+            {"version": result.version, "metrics": result.metrics, "activated": result.activated, "held_back": result.activation.to_dict()},
+            ensure_ascii=False,
+        ))
         return
     if result.metrics:
         click.echo(format_report(result.metrics, dataset.taxonomy.ids))
-    click.echo(f"model {result.version} saved and made current ({len(dataset.documents)} documents)")
+    click.echo(f"model {result.version} saved, {outcome(result.activation, result.activated)} ({len(dataset.documents)} documents)")
+    if not result.activated:
+        _stderr(f"warning: {result.version} is not current; run again with --activate-anyway, or activate it on the service's /models page")
 
 
 @main.command("tag")

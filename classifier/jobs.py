@@ -9,7 +9,8 @@ Job state survives crashes: each job records its process id and that process's s
 every read reconciles the records with the processes (at the service's start too): a job whose
 process is gone, or whose pid now belongs to another process, is failed with the reason. A job
 activates its model by compare-and-set against the ``CURRENT`` it started from, so a rollback made
-while it trained is never overwritten.
+while it trained is never overwritten, and only when ``classifier.activation`` does not hold it
+back; a finished job says whether it ``activated`` its version and, when not, why (``held_back``).
 """
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .activation import DEFAULT_MAX_DROP, TAG_WITHOUT_EXAMPLES, empty_tags_message, outcome, tags_without_examples
 from .cache import MorphemeCache
 from .exceptions import JobConflict, JobNotFound
 from .processes import process_alive, process_start
@@ -53,6 +55,9 @@ class Job:
     updated: str = ""
     started: int | None = None  # the process's start time (clock ticks after boot), to tell a reused pid
     base: str | None = None  # what CURRENT held when the job was started
+    activated: bool | None = None  # whether it made its version current (None until it succeeds)
+    held_back: dict[str, Any] | None = None  # why it did not (``Activation.to_dict``)
+    warnings: list[dict[str, str]] = field(default_factory=list)  # known at the start: {code, message}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +70,9 @@ class Job:
             "error": self.error,
             "created": self.created,
             "updated": self.updated,
+            "activated": self.activated,
+            "held_back": self.held_back,
+            "warnings": self.warnings,
         }
 
 
@@ -82,6 +90,9 @@ def _job(row: Any) -> Job:
         row["updated"],
         row["started"],
         row["base"],
+        None if row["activated"] is None else bool(row["activated"]),
+        json.loads(row["held_back"]) if row["held_back"] else None,
+        json.loads(row["warnings"]) if row["warnings"] else [],
     )
 
 
@@ -119,10 +130,11 @@ class JobBook:
         with self.store._write() as conn:
             self._reconcile(conn)
 
-    def start(self, base: str | None = None) -> Job:
+    def start(self, base: str | None = None, warnings: list[dict[str, str]] | None = None) -> Job:
         """A new queued job that will activate its model only if ``CURRENT`` still holds
         ``base``; refused (``JobConflict``) while another one runs. Jobs whose process died without
-        saying so are failed first, so they never block retraining."""
+        saying so are failed first, so they never block retraining. ``warnings``: what is known
+        to go wrong before it trains ({code, message} each)."""
         with self.store._write() as conn:
             self._reconcile(conn)
             running = conn.execute("SELECT id FROM jobs WHERE state IN ('queued', 'running')").fetchone()
@@ -131,8 +143,8 @@ class JobBook:
             job_id = uuid.uuid4().hex[:12]
             stamp = now()
             conn.execute(
-                "INSERT INTO jobs (id, state, progress, message, created, updated, base) VALUES (?, 'queued', 0, 'queued', ?, ?, ?)",
-                (job_id, stamp, stamp, base),
+                "INSERT INTO jobs (id, state, progress, message, created, updated, base, warnings) VALUES (?, 'queued', 0, 'queued', ?, ?, ?, ?)",
+                (job_id, stamp, stamp, base, json.dumps(warnings or [], ensure_ascii=False)),
             )
             return _job(conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
 
@@ -141,10 +153,11 @@ class JobBook:
         self.update(job_id, pid=pid, started=process_start(pid))
 
     def update(self, job_id: str, **values: Any) -> None:
-        allowed = ("state", "progress", "message", "metrics", "version", "error", "pid", "started")
+        allowed = ("state", "progress", "message", "metrics", "version", "error", "pid", "started", "activated", "held_back")
         sets = {k: v for k, v in values.items() if k in allowed}
-        if "metrics" in sets and sets["metrics"] is not None:
-            sets["metrics"] = json.dumps(sets["metrics"], ensure_ascii=False)
+        for key in ("metrics", "held_back"):
+            if sets.get(key) is not None:
+                sets[key] = json.dumps(sets[key], ensure_ascii=False)
         with self.store._write() as conn:
             conn.execute(
                 f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in sets)}, updated = ? WHERE id = ?",
@@ -161,14 +174,26 @@ class JobBook:
         return _job(row)
 
 
-def launch(store: LabelStore, models: Path, *, activate: bool = True, folds: int = 5, labels: Path | None = None) -> Job:
+def start_warnings(store: LabelStore) -> list[dict[str, str]]:
+    """What is known to go wrong with a retrain from the store before it runs ({code, message})."""
+    empty = tags_without_examples(store.tag_counts())
+    if not empty:
+        return []
+    message = f"{empty_tags_message(empty)}: while another model is served, the retrain will be stored but not activated"
+    return [{"code": TAG_WITHOUT_EXAMPLES, "message": message}]
+
+
+def launch(
+    store: LabelStore, models: Path, *, activate: bool = True, folds: int = 5, labels: Path | None = None, max_drop: float = DEFAULT_MAX_DROP
+) -> Job:
     """Start a retrain from the store in a new process; returns its (queued) job. ``labels``: the
-    folder whose ``userdict.txt`` and tuned ``settings.json`` the retrain uses, as ``ktag train``."""
+    folder whose ``userdict.txt`` and tuned ``settings.json`` the retrain uses, as ``ktag train``.
+    ``max_drop``: the largest macro-F1 drop that still activates it (``classifier.activation``)."""
     book = JobBook(store)
-    job = book.start(base=ModelRegistry(models).pointer())
+    job = book.start(base=ModelRegistry(models).pointer(), warnings=start_warnings(store))
     command = [
         sys.executable, "-m", "classifier.jobs",
-        "--data", str(store.folder), "--models", str(models), "--job", job.id, "--folds", str(folds),
+        "--data", str(store.folder), "--models", str(models), "--job", job.id, "--folds", str(folds), "--max-drop", repr(max_drop),
     ]
     if not activate:
         command.append("--no-activate")
@@ -196,9 +221,17 @@ def store_dataset(store: LabelStore, labels: Path | None = None) -> Dataset:
 
 
 def run(
-    store: LabelStore, registry: ModelRegistry, job_id: str, *, activate: bool = True, folds: int = 5, labels: Path | None = None
+    store: LabelStore,
+    registry: ModelRegistry,
+    job_id: str,
+    *,
+    activate: bool = True,
+    folds: int = 5,
+    labels: Path | None = None,
+    max_drop: float = DEFAULT_MAX_DROP,
 ) -> None:
-    """Train from the store's documents; record progress, metrics, the version or the error."""
+    """Train from the store's documents; record progress, metrics, the version and whether it was
+    activated (why not), or the error."""
     book = JobBook(store)
     base = book.get(job_id).base
     book.update(job_id, state="running", pid=os.getpid(), started=process_start(os.getpid()), message="reading the label store")
@@ -208,16 +241,20 @@ def run(
 
     try:
         dataset = store_dataset(store, labels)
-        result = train(dataset, registry, folds=folds, activate=False, progress=progress, cache=MorphemeCache())
-        assert result.version is not None
-        message = "done"
-        if activate and not registry.activate(result.version, expected=base):
-            message = f"done, not activated: CURRENT changed from {base or 'none'} to {registry.pointer() or 'none'} while it trained"
+        result = train(
+            dataset, registry, folds=folds, activate=activate, progress=progress, cache=MorphemeCache(), max_drop=max_drop, expected=base
+        )
+        assert result.version is not None and result.activation is not None
     except Exception as exc:  # recorded for GET /v1/jobs/<id>; the process then exits non-zero
         book.update(job_id, state="failed", error=f"{type(exc).__name__}: {exc}", message="failed")
         traceback.print_exc()
         raise SystemExit(1) from None
-    book.update(job_id, state="succeeded", progress=1.0, message=message, metrics=result.metrics, version=result.version)
+    held_back = result.activation.to_dict() if activate else None  # activate: false holds nothing back
+    message = "done, " + outcome(result.activation, result.activated, activate)
+    book.update(
+        job_id, state="succeeded", progress=1.0, message=message, metrics=result.metrics, version=result.version,
+        activated=result.activated, held_back=held_back,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -228,10 +265,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-activate", action="store_true")
     parser.add_argument("--labels", type=Path, default=None)
+    parser.add_argument("--max-drop", type=float, default=DEFAULT_MAX_DROP)
     args = parser.parse_args(argv)
     run(
         LabelStore(args.data), ModelRegistry(args.models), args.job,
-        activate=not args.no_activate, folds=args.folds, labels=args.labels,
+        activate=not args.no_activate, folds=args.folds, labels=args.labels, max_drop=args.max_drop,
     )
 
 
@@ -239,4 +277,4 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["Job", "JobBook", "launch", "run", "process_alive", "process_start", "store_dataset"]
+__all__ = ["Job", "JobBook", "launch", "run", "process_alive", "process_start", "start_warnings", "store_dataset"]

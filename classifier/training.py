@@ -12,13 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from .activation import DEFAULT_MAX_DROP, Activation, current_changed, judge
 from .cache import MorphemeCache
 from .crossval import CrossVal
 from .data import LabelledDocument, Taxonomy, find_beside, find_taxonomy, read_labelled, read_user_words
 from .evaluate import cross_validate, document_groups
 from .exceptions import ModelIntegrityError, TrainingError
 from .features import Analysed, FeatureSettings
-from .registry import ModelRegistry
+from .registry import ANY, ModelRegistry
 from .tagger import Tagger
 from .tokenize import MorphemeAnalyzer
 
@@ -148,6 +149,8 @@ class TrainResult:
     metrics: dict[str, Any] | None
     dataset: Dataset
     crossval: CrossVal | None = None  # the training documents' out-of-fold scores
+    activation: Activation | None = None  # the verdict against the current version (when stored)
+    activated: bool = False  # whether the stored version was made current
 
 
 def train(
@@ -164,8 +167,17 @@ def train(
     cache: MorphemeCache | None = None,
     shares: dict[str, float] | None = None,
     n_jobs: int | None = None,
+    max_drop: float = DEFAULT_MAX_DROP,
+    activate_anyway: bool = False,
+    expected: str | None | Any = ANY,
 ) -> TrainResult:
     """Cross-validate (when there are enough documents), fit on everything and store a version.
+
+    With ``activate``, the version is made current unless ``classifier.activation`` holds it back
+    against the current one (macro-F1 lower by more than ``max_drop``, a tag without examples),
+    or ``activate_anyway``; the verdict is stored in its metadata (``held_back``). ``expected``:
+    the ``CURRENT`` to compare with and to replace (a job's at its start; default: what it holds
+    now); when ``CURRENT`` has moved on since, the version is not activated.
 
     ``progress(message, fraction)`` is called as the work advances (fraction in [0, 1]); with a
     ``cache``, only texts it has not seen with these analyzer settings go through Kiwi.
@@ -204,16 +216,24 @@ def train(
         crossval = CrossVal.of(tagger.tags, [d.id for d in dataset.documents], dataset.texts, oof)
     say("fitting the final model", 0.85)
     tagger.fit_analysed(docs, dataset.tag_lists, groups=groups)
-    version = None
-    if registry is not None:
-        say("saving the model", 0.95)
-        version = registry.save(
-            tagger,
-            {"taxonomy": dataset.taxonomy.to_dict(), "training": dataset.summary(), "metrics": metrics, "folds": k},
-            activate=activate,
-            crossval=crossval,
-        )
-    return TrainResult(version, tagger, metrics, dataset, crossval)
+    if registry is None:
+        return TrainResult(None, tagger, metrics, dataset, crossval)
+    summary = dataset.summary()
+    base = registry.pointer() if expected is ANY else expected
+    verdict = judge(registry, base, metrics, summary["tag_counts"], max_drop)
+    say("saving the model", 0.95)
+    version = registry.save(
+        tagger,
+        {"taxonomy": dataset.taxonomy.to_dict(), "training": summary, "metrics": metrics, "folds": k, "held_back": verdict.to_dict()},
+        activate=False,
+        crossval=crossval,
+    )
+    activated = False
+    if activate and (activate_anyway or not verdict.held_back):
+        activated = registry.activate(version, expected=base)
+        if not activated:
+            verdict = current_changed(verdict, registry.pointer())
+    return TrainResult(version, tagger, metrics, dataset, crossval, verdict, activated)
 
 
 def ensure_model(

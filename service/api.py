@@ -11,8 +11,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from classifier.data import TagDef, valid_tag_id
 from classifier.exceptions import InvalidValue, KtagError, ModelNotFound, TextTooLong
 from classifier.inputs import LONE_SURROGATE, holds_lone_surrogate
+from classifier.activation import stored_held_back
 from classifier.jobs import JobBook, launch
 from classifier.keywords import check_keyword
+from classifier.retrain import taxonomy_drift
 from classifier.shares import check_share
 from classifier.store import OWN, SHIPPED
 
@@ -220,12 +222,23 @@ def _tag_json(tag: TagDef, counts: dict[str, int]) -> dict[str, Any]:
     return {**tag.to_dict(), "keywords": list(tag.keywords), "share": tag.share, "documents": counts.get(tag.id, 0)}
 
 
+def _retrain() -> dict[str, Any] | None:
+    """How the store's taxonomy differs from the one the served model was trained with (whether a
+    retrain is needed, ``classifier.retrain``); ``None`` while no model is served."""
+    s = services()
+    try:
+        version, tagger = s.holder.get()
+    except ModelNotFound:
+        return None
+    return taxonomy_drift(version, tagger.describe(), s.store.taxonomy(), s.store).to_dict()
+
+
 @bp.get("/tags")
 def list_tags() -> Response:
     require_read()
     store = services().store
     taxonomy, counts = store.taxonomy(), store.tag_counts()
-    return jsonify({"exclusive": taxonomy.exclusive, "tags": [_tag_json(t, counts) for t in taxonomy.tags]})
+    return jsonify({"exclusive": taxonomy.exclusive, "tags": [_tag_json(t, counts) for t in taxonomy.tags], "retrain": _retrain()})
 
 
 def _keywords(body: dict[str, Any]) -> list[str] | None:
@@ -413,7 +426,10 @@ def start_training() -> Response:
     only(body, {"activate"})
     activate = typed(body, "activate", bool, True)
     s = services()
-    job = launch(s.store, s.registry.root, activate=activate, folds=current_app.config["TRAIN_FOLDS"], labels=Path(current_app.config["LABELS"]))
+    job = launch(
+        s.store, s.registry.root, activate=activate, folds=current_app.config["TRAIN_FOLDS"], labels=Path(current_app.config["LABELS"]),
+        max_drop=current_app.config["ACTIVATION_MAX_DROP"],
+    )
     response = jsonify(job.to_dict())
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_job", job_id=job.id)
@@ -446,7 +462,15 @@ def _model_summary(version: str, current: str | None) -> dict[str, Any]:
         "thresholds": {k: v for k, v in meta.get("thresholds", {}).items() if isinstance(v, (int, float))} if isinstance(meta.get("thresholds"), dict) else {},
         "metrics": metrics or None,
         "problem": problem,
+        "held_back": stored_held_back(meta),
     }
+
+
+@bp.get("/whoami")
+def whoami() -> Response:
+    """The name of the token presented: the pages check a token here when it is entered, so a
+    wrong one is refused at once instead of at the first save."""
+    return jsonify({"who": require_write()})
 
 
 @bp.get("/models")
@@ -455,7 +479,7 @@ def list_models() -> Response:
     s = services()
     current = s.registry.current()
     models = [_model_summary(v, current) for v in reversed(s.registry.versions())]
-    return jsonify({"current": current, "served": s.holder.version, "warning": s.holder.warning, "models": models})
+    return jsonify({"current": current, "served": s.holder.version, "warning": s.holder.warning, "models": models, "retrain": _retrain()})
 
 
 @bp.post("/models/<version>/activate")

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from classifier.exceptions import KtagError
+from classifier.activation import DEFAULT_MAX_DROP, check_max_drop
+from classifier.exceptions import InvalidValue, KtagError
 
 DEFAULTS: dict[str, Any] = {
     "DATA": "var",  # label store folder
@@ -22,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_DOCUMENTS": 64,  # documents per POST /v1/tag
     "RELOAD_SECONDS": 2.0,  # how often a worker checks for a newly activated model
     "TRAIN_FOLDS": 5,  # cross-validation folds of a retrain
+    # A retrain whose cross-validated macro-F1 is lower than the current model's by more than this
+    # (or that has a tag without examples) is stored but not activated (classifier/activation.py).
+    "ACTIVATION_MAX_DROP": DEFAULT_MAX_DROP,
 }
 
 _TYPES = {k: type(v) for k, v in DEFAULTS.items()}
@@ -62,4 +66,9 @@ def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str
         if f"KTAG_{key}" in env:
             config[key] = env[f"KTAG_{key}"]
     config.update(overrides or {})
-    return {k: _coerce(k, v) for k, v in config.items()}
+    settings = {k: _coerce(k, v) for k, v in config.items()}
+    try:
+        check_max_drop(settings["ACTIVATION_MAX_DROP"])
+    except InvalidValue as exc:
+        raise ConfigError(f"setting ACTIVATION_MAX_DROP: {exc}") from None
+    return settings

@@ -59,6 +59,14 @@ KEYWORD = {
 TAG_IDS = {"type": "array", "items": TAG_ID}
 
 
+def closed(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """An object schema of exactly these properties, each always present."""
+    return {"type": "object", "additionalProperties": False, "required": list(properties), "properties": properties, **extra}
+
+
+CODE_MESSAGE = closed({"code": {"type": "string"}, "message": {"type": "string"}})
+
+
 def text_schema(max_chars: int) -> dict[str, Any]:
     return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": r"\S", "description": "not only whitespace"}
 
@@ -143,9 +151,46 @@ RESPONSES: dict[str, Any] = {
     },
     "TagList": {
         "type": "object",
-        "required": ["exclusive", "tags"],
-        "properties": {"exclusive": {"type": "boolean"}, "tags": {"type": "array", "items": ref("Tag")}},
+        "additionalProperties": False,
+        "required": ["exclusive", "tags", "retrain"],
+        "properties": {
+            "exclusive": {"type": "boolean"},
+            "tags": {"type": "array", "items": ref("Tag")},
+            "retrain": {"anyOf": [ref("Retrain"), {"type": "null"}], "description": "whether the served model is behind this taxonomy; null while no model is served"},
+        },
     },
+    "Retrain": closed(
+        {
+            "needed": {"type": "boolean", "description": "true when anything below is not empty"},
+            "model": {"type": "string", "description": "the served version compared with"},
+            "added": {**STRING_LIST, "description": "tags the model does not know"},
+            "removed": {**STRING_LIST, "description": "the model's tags that were deleted or merged away"},
+            "renamed": {
+                "type": "array",
+                "items": closed({"from": {"type": "string", "description": "the model's id"}, "to": {"type": "string", "description": "the id now"}}),
+            },
+            "keywords_changed": {**STRING_LIST, "description": "tags whose keyword rules changed"},
+            "shares_changed": {**STRING_LIST, "description": "tags whose expected share changed"},
+            "message": {"type": "string"},
+        },
+        description="How the store's taxonomy differs from the one the served model was trained with: a retrain applies the difference",
+    ),
+    "HeldBack": closed(
+        {
+            "code": {"type": "string", "description": "the first reason's code"},
+            "message": {"type": "string", "description": "every reason's message"},
+            "reasons": {"type": "array", "items": CODE_MESSAGE},
+            "compared_with": {**nullable("string"), "description": "the version that was current"},
+            "macro_f1_before": {**nullable("number"), "description": "the current version's cross-validated macro-F1"},
+            "macro_f1_after": {**nullable("number"), "description": "this version's cross-validated macro-F1"},
+            "max_drop": {**nullable("number"), "description": "the largest drop allowed (ACTIVATION_MAX_DROP)"},
+            "tags_without_examples": STRING_LIST,
+        },
+        description=(
+            "Why a version was not made current: the activation check's reasons (macro_f1_drop, tag_without_examples) "
+            "or, for a job, current_changed"
+        ),
+    ),
     "MergeResult": {
         "type": "object",
         "required": ["merged", "into", "documents"],
@@ -250,9 +295,16 @@ RESPONSES: dict[str, Any] = {
             },
         },
     },
+    "Whoami": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["who"],
+        "properties": {"who": {"type": "string", "description": "The name of the presented token"}},
+    },
     "Job": {
         "type": "object",
-        "required": ["id", "state", "progress", "message", "metrics", "version", "error", "created", "updated"],
+        "additionalProperties": False,
+        "required": ["id", "state", "progress", "message", "metrics", "version", "error", "created", "updated", "activated", "held_back", "warnings"],
         "properties": {
             "id": {"type": "string"},
             "state": {"enum": ["queued", "running", "succeeded", "failed"]},
@@ -263,11 +315,15 @@ RESPONSES: dict[str, Any] = {
             "error": nullable("string"),
             "created": {"type": "string"},
             "updated": {"type": "string"},
+            "activated": {**nullable("boolean"), "description": "whether the job made its version current; null until it succeeds"},
+            "held_back": {"anyOf": [ref("HeldBack"), {"type": "null"}], "description": "why the version was not made current; null when it was or passed the check"},
+            "warnings": {"type": "array", "items": CODE_MESSAGE, "description": "what was known to go wrong when it started (tag_without_examples)"},
         },
     },
     "Model": {
         "type": "object",
-        "required": ["version", "saved", "current", "tags", "exclusive", "documents", "thresholds", "metrics", "problem"],
+        "additionalProperties": False,
+        "required": ["version", "saved", "current", "tags", "exclusive", "documents", "thresholds", "metrics", "problem", "held_back"],
         "properties": {
             "version": {"type": "string"},
             "saved": nullable("string"),
@@ -278,16 +334,22 @@ RESPONSES: dict[str, Any] = {
             "thresholds": SCORES,
             "metrics": nullable("object"),
             "problem": {**nullable("string"), "description": "why this version cannot be served (a broken or tampered folder); null when it can"},
+            "held_back": {
+                "anyOf": [ref("HeldBack"), {"type": "null"}],
+                "description": "why the activation check held this version back when it was trained (it can still be activated by hand); null when it passed",
+            },
         },
     },
     "ModelList": {
         "type": "object",
-        "required": ["current", "served", "warning", "models"],
+        "additionalProperties": False,
+        "required": ["current", "served", "warning", "models", "retrain"],
         "properties": {
             "current": {**nullable("string"), "description": "the version CURRENT names, when it is stored"},
             "served": {**nullable("string"), "description": "the version this worker serves"},
             "warning": {**nullable("string"), "description": "why the served version is not CURRENT's, when it is not"},
             "models": {"type": "array", "items": ref("Model")},
+            "retrain": {"anyOf": [ref("Retrain"), {"type": "null"}], "description": "whether the served model is behind the taxonomy; null while no model is served"},
         },
     },
     "Status": {
@@ -375,7 +437,7 @@ def request_schemas(max_chars: int, max_documents: int) -> dict[str, Any]:
                 {"type": "object", "additionalProperties": False, "properties": {"add_tags": TAG_IDS, "remove_tags": TAG_IDS}},
             ],
         },
-        "TrainRequest": {"type": "object", "additionalProperties": False, "properties": {"activate": {"type": "boolean", "description": "default true"}}},
+        "TrainRequest": {"type": "object", "additionalProperties": False, "properties": {"activate": {"type": "boolean", "description": "default true: activate the new version unless the activation check holds it back; false: never activate it"}}},
         "Empty": {"type": "object", "additionalProperties": False, "maxProperties": 0},
     }
 
@@ -587,6 +649,11 @@ def paths() -> dict[str, Any]:
             "post": {
                 "operationId": "train",
                 "summary": "Retrain from the label store in the background",
+                "description": (
+                    "The new version is always stored. It is made current only when its cross-validated macro-F1 is not lower than the current "
+                    "version's by more than ACTIVATION_MAX_DROP and every tag has training examples; otherwise the finished job says why "
+                    "(activated: false, held_back). A tag without examples is known at once: the 202 answer warns of it (warnings)."
+                ),
                 "security": write,
                 "requestBody": body("TrainRequest", required=False),
                 "responses": {
@@ -623,11 +690,19 @@ def paths() -> dict[str, Any]:
                 "responses": {"200": ok("SuggestionList"), **AUTH, "422": err("Bad query parameter or unknown tag"), "503": err("No model loaded yet")},
             }
         },
+        "/v1/whoami": {
+            "get": {
+                "operationId": "whoami",
+                "summary": "Check a write token: the name it stands for, or 401",
+                "security": write,
+                "responses": {"200": ok("Whoami"), **AUTH},
+            }
+        },
         "/v1/models": {"get": {"operationId": "listModels", "summary": "Stored model versions, newest first", "responses": {"200": ok("ModelList"), **AUTH}}},
         "/v1/models/{version}/activate": {
             "post": {
                 "operationId": "activateModel",
-                "summary": "Serve this version (roll back or forward); every worker follows within seconds",
+                "summary": "Serve this version (roll back or forward, or one that was held back); every worker follows within seconds",
                 "security": write,
                 "parameters": [path_param("version")],
                 "responses": {"200": ok("Model"), **WRITE, "404": err("No such version"), "422": err("The version fails its integrity checks")},

@@ -183,6 +183,14 @@ def test_writes_need_a_valid_token(api, headers):
     assert api.get(f"/v1/documents/{SEED}").get_json()["title"] is None
 
 
+def test_whoami_names_a_valid_token_and_refuses_others(api):
+    response = api.get("/v1/whoami", headers={"Authorization": "Bearer tok-alice"})
+    assert response.status_code == 200 and response.get_json() == {"who": "alice"}
+    for headers in ({}, {"Authorization": "Bearer tok-alic"}, {"Authorization": "Bearer tok-alice2"}):
+        refused = api.get("/v1/whoami", headers=headers)
+        assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "unauthorized"
+
+
 def test_protected_reads(tmp_path, mini_tagger):
     app = create_app(
         {"DATA": str(tmp_path / "v"), "MODELS": str(tmp_path / "m"), "LABELS": str(SEED_LABELS), "TOKENS": "tok", "PROTECT_READS": "true"},
@@ -556,3 +564,66 @@ def test_a_tag_share_is_set_and_cleared(api):
     assert api.patch("/v1/tags/metaverse", json={"share": None}, headers=ALICE).get_json()["share"] is None
     added = api.post("/v1/tags", json={"id": "drones", "share": 0.001}, headers=ALICE)
     assert added.status_code == 201 and added.get_json()["share"] == 0.001
+
+
+# -- safe activation and "a retrain is needed" -----------------------------------------------------
+def test_a_retrain_with_a_tag_without_examples_is_held_back_then_activated_by_hand(served):
+    api, registry, first = served
+    assert api.post("/v1/tags", json={"id": "drones", "name": "드론"}, headers=ALICE).status_code == 201
+    started = api.post("/v1/train", headers=ALICE)
+    assert started.status_code == 202
+    warning = started.get_json()["warnings"]
+    assert [w["code"] for w in warning] == ["tag_without_examples"] and "drones" in warning[0]["message"]
+    assert started.get_json()["activated"] is None and started.get_json()["held_back"] is None
+
+    job = wait_for_job(api, started.get_json()["id"])
+    assert job["state"] == "succeeded" and job["activated"] is False and job["warnings"] == warning
+    held = job["held_back"]
+    assert held["code"] == "tag_without_examples" and held["tags_without_examples"] == ["drones"] and held["compared_with"] == first
+    assert "held back" in job["message"] and "drones" in job["message"]
+    listed = api.get("/v1/models").get_json()
+    assert listed["current"] == first and api.post("/v1/tag", json={"text": CARE}).get_json()["model"] == first
+    by_version = {m["version"]: m for m in listed["models"]}
+    assert by_version[job["version"]]["held_back"] == held and by_version[first]["held_back"] is None
+
+    activated = api.post(f"/v1/models/{job['version']}/activate", headers=ALICE)
+    assert activated.status_code == 200 and activated.get_json()["current"] is True and activated.get_json()["held_back"] == held
+    assert api.post("/v1/tag", json={"text": CARE}).get_json()["model"] == job["version"]
+    assert api.get("/v1/models").get_json()["retrain"]["needed"] is False  # the served model knows drones now
+
+
+def test_a_macro_f1_drop_over_the_setting_is_held_back_and_the_setting_is_the_services(tmp_path, mini_tagger):
+    registry = ModelRegistry(tmp_path / "models")
+    perfect = registry.save(mini_tagger, {"metrics": {"macro": {"precision": 1.0, "recall": 1.0, "f1": 1.0}}})
+    config = {"DATA": str(tmp_path / "var"), "MODELS": str(registry.root), "LABELS": str(SEED_LABELS), "TOKENS": "alice:tok-alice", "RELOAD_SECONDS": 0, "TRAIN_FOLDS": 2}
+    strict = CheckedClient(create_app(config))
+    started = strict.post("/v1/train", json={"activate": True}, headers=ALICE).get_json()
+    assert started["warnings"] == []
+    job = wait_for_job(strict, started["id"])
+    assert job["activated"] is False and job["held_back"]["code"] == "macro_f1_drop" and job["held_back"]["max_drop"] == 0.02
+    assert job["held_back"]["macro_f1_before"] == 1.0 and job["held_back"]["macro_f1_after"] == job["metrics"]["macro"]["f1"] < 0.98
+    assert registry.current() == perfect
+
+    lenient = CheckedClient(create_app({**config, "ACTIVATION_MAX_DROP": 1.0}))
+    job = wait_for_job(lenient, lenient.post("/v1/train", headers=ALICE).get_json()["id"])
+    assert job["activated"] is True and job["held_back"] is None and job["message"] == "done, activated"
+    assert registry.current() == job["version"]
+
+
+def test_tags_and_models_say_when_the_served_model_needs_a_retrain(api):
+    for listing in ("/v1/tags", "/v1/models"):
+        retrain = api.get(listing).get_json()["retrain"]
+        assert retrain["needed"] is False and retrain["model"] == "(given)"
+    api.post("/v1/tags", json={"id": "drones", "name": "드론"}, headers=ALICE)
+    api.patch("/v1/tags/metaverse", json={"id": "virtual-worlds"}, headers=ALICE)
+    api.patch("/v1/tags/care-robots", json={"keywords": ["돌봄 로봇"]}, headers=ALICE)
+    retrain = api.get("/v1/tags").get_json()["retrain"]
+    assert retrain["needed"] is True and retrain["added"] == ["drones"] and retrain["removed"] == []
+    assert retrain["renamed"] == [{"from": "metaverse", "to": "virtual-worlds"}] and retrain["keywords_changed"] == ["care-robots"]
+    assert "drones" in retrain["message"] and api.get("/v1/models").get_json()["retrain"] == retrain
+
+
+def test_without_a_served_model_nothing_is_compared(tmp_path):
+    app = create_app({"DATA": str(tmp_path / "v"), "MODELS": str(tmp_path / "m"), "LABELS": str(SEED_LABELS), "TOKENS": "t"})
+    api = CheckedClient(app)
+    assert api.get("/v1/tags").get_json()["retrain"] is None and api.get("/v1/models").get_json()["retrain"] is None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from classifier.data import read_labelled
-from classifier.jobs import JobBook, run, store_dataset
+from classifier.data import TagDef, read_labelled
+from classifier.jobs import JobBook, run, start_warnings, store_dataset
 from classifier.registry import ModelRegistry
 from classifier.store import LabelStore
 
@@ -33,3 +33,42 @@ def test_a_store_retrain_uses_the_labels_folders_settings_and_user_words(tmp_pat
     assert tagger.features.ngram_range == (1, 1) and tagger.features.char_ngrams is None
     assert tagger.model_params == {"C": 0.25, "min_examples": 3}
     assert tagger.analyzer.user_words == (("돌봄로봇", "NNP"),)
+
+
+def test_a_job_whose_version_is_held_back_says_why_and_keeps_it_across_a_restart(tmp_path, taxonomy, mini_tagger):
+    store = LabelStore(tmp_path / "var")
+    store.import_labelled(taxonomy, read_labelled([MINI], taxonomy), "test")
+    registry = ModelRegistry(tmp_path / "models")
+    current = registry.save(mini_tagger, {"metrics": {"macro": {"f1": 0.5}}})
+    assert start_warnings(store) == []
+    store.add_tag(TagDef("drones", "드론"), "test")
+    warnings = start_warnings(store)
+    assert [w["code"] for w in warnings] == ["tag_without_examples"] and "drones" in warnings[0]["message"]
+
+    job = JobBook(store).start(base=current, warnings=warnings)
+    assert job.to_dict()["warnings"] == warnings and job.activated is None and job.held_back is None
+    run(store, registry, job.id, folds=2)
+    done = JobBook(LabelStore(tmp_path / "var")).get(job.id).to_dict()  # read back as a restarted service would
+    assert done["state"] == "succeeded" and done["activated"] is False and done["warnings"] == warnings
+    assert done["held_back"]["code"] == "tag_without_examples" and done["held_back"]["tags_without_examples"] == ["drones"]
+    assert done["held_back"]["compared_with"] == current and done["held_back"]["macro_f1_before"] == 0.5
+    assert done["message"].startswith("done, held back (stored, not activated): tag drones has no training examples")
+    assert registry.current() == current and registry.metadata(done["version"])["held_back"] == done["held_back"]
+
+
+def test_a_job_that_activates_or_was_told_not_to_holds_nothing_back(tmp_path, taxonomy, mini_tagger):
+    store = LabelStore(tmp_path / "var")
+    store.import_labelled(taxonomy, read_labelled([MINI], taxonomy), "test")
+    registry = ModelRegistry(tmp_path / "models")
+    first = registry.save(mini_tagger)  # no metrics: no drop to measure
+    never = JobBook(store).start(base=first)
+    run(store, registry, never.id, folds=2, activate=False)
+    record = JobBook(store).get(never.id)
+    assert (record.activated, record.held_back, record.message) == (False, None, "done, not activated (activate: false)")
+    assert registry.current() == first
+
+    job = JobBook(store).start(base=first)
+    run(store, registry, job.id, folds=2, max_drop=0.0)
+    record = JobBook(store).get(job.id)
+    assert (record.activated, record.held_back, record.message) == (True, None, "done, activated")
+    assert registry.current() == record.version

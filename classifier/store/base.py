@@ -94,6 +94,9 @@ _MIGRATIONS = (
     ("documents", "origin", "TEXT NOT NULL DEFAULT ''"),
     ("jobs", "started", "INTEGER"),
     ("jobs", "base", "TEXT"),
+    ("jobs", "activated", "INTEGER"),
+    ("jobs", "held_back", "TEXT"),
+    ("jobs", "warnings", "TEXT"),
 )
 # A document's origin: a person's own (added through the API, the pages or 'ktag import'), or the
 # labelled data shipped with ktag (imported from KTAG_LABELS into an empty store).
