@@ -1,6 +1,7 @@
 """The documents list and the document page in a real browser: search, filter and page through the
-store, open a document, tick its tags from the keyboard and save them with If-Match, and meet a
-conflicting edit (412) without losing anything."""
+store, open a document, tick its tags from the keyboard and save them with If-Match, meet a
+conflicting edit (412) and merge it without losing either change, and be asked before leaving
+unsaved changes."""
 from __future__ import annotations
 
 import re
@@ -86,38 +87,108 @@ def test_edit_tags_from_the_keyboard_and_see_the_history(page, ui_server):
     shot(page, "document")
 
 
-def test_a_conflicting_edit_is_refused_and_can_be_reapplied(page, ui_server):
+def chip_tags(page, selector: str) -> set[str]:
+    return {c.get_attribute("data-tag") for c in page.locator(f"{selector} .chip[data-tag]").all()}
+
+
+def test_a_conflicting_edit_is_merged_and_shown_before_saving(page, ui_server):
     doc_id = "004_0196f92098b7255b"
     open_document(page, doc_id)
     assert ticked(page) == {"metaverse", "industry-policy"}
-    # Someone else changes the document after the page loaded it.
-    response = requests.patch(f"{ui_server.url}/v1/documents/{doc_id}", json={"tags": ["healthcare-ai"]}, headers=WRITE, timeout=60)
+    # Someone else adds a tag after the page loaded the document ...
+    response = requests.patch(f"{ui_server.url}/v1/documents/{doc_id}", json={"add_tags": ["healthcare-ai"]}, headers=WRITE, timeout=60)
     assert response.status_code == 200 and response.headers["ETag"] == '"2"'
-
-    toggle(page, "care-robots")
-    mine = {"metaverse", "industry-policy", "care-robots"}
+    # ... while this page removes another.
+    toggle(page, "industry-policy")
     page.click("#save-button")
     give_token(page)
     conflict = page.locator("#conflict")
-    conflict.wait_for()
+    page.locator("#merge").wait_for()
     assert "다른 사람" in conflict.inner_text() and "changed by someone else" in conflict.inner_text()
-    assert {c.get_attribute("data-tag") for c in page.locator("#conflict-choice .chip").all()} == mine
-    assert ticked(page) == mine  # the choice stays on the page
-    assert stored_tags(ui_server, doc_id) == {"healthcare-ai"}  # nothing overwritten
+    assert [(c.get_attribute("data-change"), c.get_attribute("data-tag")) for c in page.locator("#merge-theirs .chip").all()] == [("added", "healthcare-ai")]
+    assert [(c.get_attribute("data-change"), c.get_attribute("data-tag")) for c in page.locator("#merge-mine .chip").all()] == [("removed", "industry-policy")]
+    merged = {"metaverse", "healthcare-ai"}
+    assert chip_tags(page, "#merge-result") == merged and ticked(page) == merged
+    assert "null" not in page.inner_text("#merge-result")
+    page.locator("#merge-who", has_text="tester").wait_for()
+    wait_revision(page, 2)  # their version is the base now
+    assert stored_tags(ui_server, doc_id) == {"metaverse", "industry-policy", "healthcare-ai"}  # nothing saved yet
+    assert page.evaluate("document.activeElement.id") == "merge-save"
     shot(page, "document-conflict")
 
-    page.focus("#conflict-reload")
     page.keyboard.press("Enter")
-    page.locator("#conflict-reapply").wait_for()
-    wait_revision(page, 2)
-    assert ticked(page) == {"healthcare-ai"}
-    page.locator("#history li[data-who=tester]").first.wait_for()
-    page.click("#conflict-reapply")
-    assert ticked(page) == mine
-    page.keyboard.press("Control+Enter")
     wait_revision(page, 3)
-    assert conflict.is_hidden()
-    assert stored_tags(ui_server, doc_id) == mine
+    assert conflict.is_hidden() and page.locator("#dirty").is_hidden()
+    assert stored_tags(ui_server, doc_id) == merged  # both changes are in
+
+
+def create(server, doc_id: str, **fields) -> dict:
+    body = {"id": doc_id, "title": "원래 제목", "text": "돌봄 로봇이 요양원에서 어르신을 돕는다.", "tags": ["care-robots"], **fields}
+    response = requests.post(f"{server.url}/v1/documents", json=body, headers=WRITE, timeout=60)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_field_both_changed_is_a_conflict_the_person_resolves(page, ui_server):
+    doc_id = "merge-fields"
+    before = create(ui_server, doc_id)
+    open_document(page, doc_id)
+    page.click("#edit summary")
+    page.fill("#edit-title", "내가 고친 제목")
+    toggle(page, "care-robots")
+    theirs = {"title": "그쪽이 고친 제목", "source": "newswire"}
+    assert requests.patch(f"{ui_server.url}/v1/documents/{doc_id}", json=theirs, headers=WRITE, timeout=60).status_code == 200
+    page.keyboard.press("Control+s")
+    give_token(page)
+    choice = page.locator("#merge-conflicts fieldset[data-field=title]")
+    choice.wait_for()
+    assert "그쪽이 고친 제목" in choice.inner_text() and "내가 고친 제목" in choice.inner_text()
+    assert page.locator("#merge-theirs [data-field=source]").count() == 1  # their other change is shown, and kept
+    assert page.input_value("#edit-source") == "newswire"
+    assert "not chosen yet" in page.inner_text("#merge-result")
+    shot(page, "document-conflict-field")
+
+    page.keyboard.press("Control+s")  # not before the conflict is settled
+    page.locator("#status.error").wait_for()
+    assert page.evaluate("document.activeElement.name") == "pick-title"
+    assert api_get(ui_server, f"/v1/documents/{doc_id}")["revision"] == before["revision"] + 1
+    page.check("#merge-conflicts input[value=mine]")
+    assert page.input_value("#edit-title") == "내가 고친 제목" and "not chosen yet" not in page.inner_text("#merge-result")
+    page.click("#merge-save")
+    wait_revision(page, before["revision"] + 2)
+    saved = api_get(ui_server, f"/v1/documents/{doc_id}")
+    assert (saved["title"], saved["source"]) == ("내가 고친 제목", "newswire")
+    assert set(saved["tags"]) == set(before["tags"]) ^ {"care-robots"}
+
+
+def test_leaving_with_unsaved_changes_asks_first(page, ui_server):
+    dialogs: list[str] = []
+
+    def answer(dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    doc_id = "leave-me"
+    create(ui_server, doc_id)
+    open_document(page, doc_id)
+    toggle(page, "metaverse")
+    page.close(run_before_unload=True)
+    page.wait_for_function("() => true")  # the page is still there: the person chose to stay
+    assert dialogs == ["beforeunload"] and not page.is_closed()
+
+    page.click("#discard-button")  # discarded: leaving asks nothing
+    assert page.locator("#dirty").is_hidden()
+    page.goto(f"/documents/{doc_id}")
+    page.locator("#tag-boxes input").first.wait_for()
+
+    toggle(page, "metaverse")
+    page.keyboard.press("Control+s")
+    give_token(page)
+    wait_revision(page, 2)  # saved: leaving asks nothing either
+    page.goto("/documents")
+    page.locator("#doc-rows tr").first.wait_for()
+    assert dialogs == ["beforeunload"]
 
 
 def test_take_the_models_tags_for_a_pool_document(page, ui_server):

@@ -28,7 +28,7 @@ def test_every_page_renders_with_the_navigation_and_its_script(client, path):
     assert '<html lang="ko">' in html and 'id="token-dialog"' in html
     assert html.count("<nav") == 1 and all(name in html for _, name, _ in PAGES)
     scripts = [part.split('"')[0] for part in html.split('<script type="module" src="')[1:]]
-    assert len(scripts) == 2
+    assert scripts[:2] == ["/static/ktag.js", "/static/nav.js"] and len(scripts) >= 3  # the frame's, then the page's own
     for script in scripts:
         with client.get(script) as served:
             assert served.status_code == 200 and served.mimetype == "text/javascript"

@@ -1,11 +1,16 @@
-// The document page: read one document, tick its tags (or take the model's), save them with
-// If-Match so nobody's edit is overwritten, and see every edit in its history.
-import { api, el, fail, formatTime, notify, scoreBars, tagName, taxonomy } from "./ktag.js";
+// The document page: read one document, tick its tags (or take the model's), edit its fields,
+// save with If-Match so nobody's edit is overwritten, and see every edit in its history. When
+// someone else saved first (412), the person's change is merged into their version and shown
+// before it is saved; leaving with unsaved changes asks first.
+import { api, describe, el, fail, formatTime, notify, scoreBars, tagBox, tagName, taxonomy } from "./ktag.js";
+import { FIELDS as EDITABLE, changeOf, describeChange, fieldValue, isEmpty, merge, shown } from "./merge.js";
 
 const docId = document.getElementById("document").dataset.docId;
 const docPath = `/v1/documents/${encodeURIComponent(docId)}`;
 const $ = (id) => document.getElementById(id);
-const current = { doc: null, etag: null, tax: null, modelTags: null, choice: null, saving: false };
+// base: the stored version the page's edits start from; merge: a merge shown after a 412.
+const current = { base: null, etag: null, tax: null, modelTags: null, merge: null, saving: false };
+const INPUTS = { title: "edit-title", source: "edit-source", text: "edit-text" };
 
 // -- loading -------------------------------------------------------------------------------------------
 async function loadDocument() {
@@ -34,8 +39,9 @@ function showMissing(error) {
     el("p", {}, el("a", { href: "/documents" }, "문서 목록으로 (back to the documents)")));
 }
 
+// Show a stored version and make it the base: the page holds no edit afterwards.
 function showDocument(doc) {
-  current.doc = doc;
+  current.base = doc;
   const firstLine = doc.text.trim().split("\n")[0];
   $("doc-title").textContent = doc.title || (firstLine.length > 80 ? `${firstLine.slice(0, 80)}…` : firstLine);
   $("doc-meta").replaceChildren(
@@ -48,18 +54,14 @@ function showDocument(doc) {
   $("doc-text").textContent = doc.text;
   $("doc-body").hidden = false;
   document.title = `${$("doc-title").textContent} · ktag`;
-  setChosen(doc.tags);
+  setDraft({ tags: doc.tags, ...shown(doc) });
 }
 
-// -- the tag checkboxes ------------------------------------------------------------------------------
+// -- the edit on the page: tag checkboxes and the title, source and text fields ------------------------
 function buildBoxes() {
   const boxes = $("tag-boxes");
   boxes.querySelectorAll("label").forEach((label) => label.remove());
-  for (const tag of current.tax.tags) {
-    boxes.append(el("label", { class: "tag-box", title: tag.description || "" },
-      el("input", { type: "checkbox", name: "tags", value: tag.id, onchange: showDirty }),
-      el("span", {}, tag.name || tag.id), el("small", { class: "muted" }, tag.id)));
-  }
+  boxes.append(...current.tax.tags.map((tag) => tagBox(tag, { name: "tags", onchange: showDirty })));
 }
 
 function checkboxes() {
@@ -75,61 +77,164 @@ function setChosen(tags) {
   showDirty();
 }
 
-function sameTags(a, b) {
-  return a.length === b.length && a.every((t) => b.includes(t));
+function draft() {
+  const fields = Object.fromEntries(Object.entries(INPUTS).map(([field, id]) => [field, $(id).value]));
+  return { tags: chosen(), ...fields };
+}
+
+function setDraft(values) {
+  for (const [field, id] of Object.entries(INPUTS)) $(id).value = values[field];
+  setChosen(values.tags);
+}
+
+function unresolved() {
+  return current.merge ? current.merge.conflicts.filter((c) => !c.pick) : [];
+}
+
+function dirty() {
+  return Boolean(current.base) && (!isEmpty(changeOf(current.base, draft())) || unresolved().length > 0);
 }
 
 function showDirty() {
-  $("dirty").hidden = !current.doc || sameTags(chosen(), current.doc.tags);
+  const unsaved = dirty();
+  $("dirty").hidden = !unsaved;
+  $("discard-button").hidden = !unsaved;
+  if (current.merge) showMergeResult();
+}
+
+function discard() {
+  hideConflict();
+  showDocument(current.base);
+  notify("변경을 취소했습니다 (changes discarded)");
 }
 
 // -- saving --------------------------------------------------------------------------------------------
+// The fields that changed, and the tags unless only fields changed (saving the tags as they are
+// labels a pool document, as it always has).
+function patchBody() {
+  const mine = draft();
+  const change = changeOf(current.base, mine);
+  const body = { ...change.fields };
+  if (change.added.length || change.removed.length || !Object.keys(change.fields).length) body.tags = mine.tags;
+  return body;
+}
+
 async function save() {
-  if (current.saving || !current.doc) return;
-  const tags = chosen();
+  if (current.saving || !current.base) return;
+  const open = unresolved();
+  if (open.length) {
+    notify(`먼저 충돌한 항목을 고르세요: ${open.map((c) => EDITABLE[c.field]).join(", ")} (choose a version of each conflicting field first)`, "error");
+    $("merge-conflicts").querySelector("input").focus();
+    return;
+  }
+  const body = patchBody();
+  let refused = false;  // 412: someone else saved first
   current.saving = true;
   $("save-button").disabled = true;
+  $("merge-save").disabled = true;
   try {
-    const response = await api("PATCH", docPath, { body: { tags }, headers: { "If-Match": current.etag } });
+    const response = await api("PATCH", docPath, { body, headers: { "If-Match": current.etag } });
     current.etag = response.headers.get("ETag");
+    hideConflict();
     showDocument(response.data);
-    $("conflict").hidden = true;
     notify(`저장했습니다: 버전 ${response.data.revision} (saved, revision ${response.data.revision})`);
     loadHistory();
+    if ("text" in body || "title" in body) loadModel();
   } catch (error) {
-    if (error.status === 412) showConflict(tags);
+    if (error.status === 412) refused = true;
     else fail(error);
   } finally {
     current.saving = false;
     $("save-button").disabled = false;
+    $("merge-save").disabled = false;
+  }
+  if (!refused) return;
+  current.saving = true;  // no second save while their version is loading
+  try {
+    await mergeWithTheirs();
+  } finally {
+    current.saving = false;
   }
 }
 
-function showConflict(tags) {
-  current.choice = tags;
-  $("conflict-choice").replaceChildren(...chips(tags, "chip"));
-  $("conflict-reapply").hidden = true;
-  $("conflict-after").hidden = true;
+// -- a conflict: their version, my change on top, shown before saving ---------------------------------------
+function hideConflict() {
+  current.merge = null;
+  $("conflict").hidden = true;
+}
+
+async function mergeWithTheirs() {
+  const base = current.base;
+  const mine = draft();
   $("conflict").hidden = false;
-  $("conflict").focus();  // role=alert: announced, and the notice stays until a save succeeds
+  $("conflict-loading").hidden = false;
+  $("conflict-gone").hidden = true;
+  $("merge").hidden = true;
+  $("conflict").focus();  // role=alert: announced, and it stays until a save succeeds
+  let response;
+  try {
+    response = await api("GET", docPath);
+  } catch (error) {
+    $("conflict-loading").hidden = true;
+    $("conflict-gone").hidden = false;
+    $("conflict-gone").textContent = describe(error);
+    return;
+  }
+  const theirs = response.data;
+  const result = merge(base, mine, theirs);
+  current.etag = response.headers.get("ETag");
+  showDocument(theirs);  // the new base ...
+  setDraft({ tags: result.tags, ...result.fields });  // ... with my change on top
+  current.merge = { ...result, base, theirs };
+  $("conflict-loading").hidden = true;
+  $("merge").hidden = false;
+  const labelled = base.labelled === theirs.labelled ? null
+    : `라벨 상태 (labelled): ${base.labelled ? "라벨" : "대기"} → ${theirs.labelled ? "라벨" : "대기"}`;
+  $("merge-theirs").replaceChildren(...describeChange(result.theirs, current.tax, labelled));
+  $("merge-mine").replaceChildren(...describeChange(result.mine, current.tax));
+  $("merge-conflicts").replaceChildren(...result.conflicts.map(conflictChoice));
+  showDirty();
+  (result.conflicts.length ? $("merge-conflicts").querySelector("input") : $("merge-save")).focus();
+  showWho(base.revision, theirs.revision);
 }
 
-async function reloadAfterConflict() {
-  if (!(await loadDocument())) return;
-  $("conflict-reapply").hidden = false;
-  $("conflict-after").hidden = false;
-  $("conflict-reapply").focus();
-  notify("최신 버전을 불러왔습니다 (reloaded the current version)");
+function conflictChoice(conflict) {
+  const pick = (which) => () => {
+    conflict.pick = which;
+    $(INPUTS[conflict.field]).value = conflict[which];
+    showDirty();
+  };
+  const option = (which, label) => el("label", {},
+    el("input", { type: "radio", name: `pick-${conflict.field}`, value: which, onchange: pick(which) }),
+    el("span", {}, label, " ", el("span", { class: "value" }, fieldValue(conflict.field, conflict[which]))));
+  return el("fieldset", { class: "merge-conflict", dataset: { field: conflict.field } },
+    el("legend", {}, `${EDITABLE[conflict.field]}: 둘 다 다르게 바꿨습니다. 저장할 것을 고르세요. `,
+      el("small", {}, "Both of you changed this differently: choose the one to keep.")),
+    option("mine", "내 것 (mine)"), option("theirs", "그쪽 것 (theirs)"));
 }
 
-function reapply() {
-  setChosen(current.choice || []);
-  $("save-button").focus();
+// The result row follows the page: what a save would store now.
+function showMergeResult() {
+  const change = changeOf(current.base, draft());
+  const open = unresolved();
+  $("merge-result").replaceChildren(
+    el("span", { class: "result-tags" }, ...chips(chosen(), "chip")),
+    ...Object.entries(change.fields).filter(([field]) => !open.some((c) => c.field === field))
+      .map(([field, value]) => el("div", { class: "field-change", dataset: { field } }, `${EDITABLE[field]} → ${fieldValue(field, value)}`)),
+    ...(open.length ? [el("div", { class: "unresolved" }, `아직 고르지 않음 (not chosen yet): ${open.map((c) => EDITABLE[c.field]).join(", ")}`)] : []));
+}
+
+// Who saved the versions after the base (from the history; nothing if it cannot be read).
+async function showWho(from, to) {
+  const history = await loadHistory();
+  const edits = to > from ? (history || []).filter((entry) => entry.action === "update").slice(from - to) : [];
+  const names = [...new Set(edits.map((entry) => entry.who))];
+  $("merge-who").textContent = names.length ? `· ${names.join(", ")}` : "";
 }
 
 // -- the model's suggestions -----------------------------------------------------------------------
 async function loadModel() {
-  const doc = current.doc;
+  const doc = current.base;
   const body = { text: doc.text, explain: true };
   if (doc.title) body.title = doc.title;
   try {
@@ -179,8 +284,8 @@ function otherChanges(before, after) {
   if (!before || !after) return null;
   const changed = Object.keys(FIELDS).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
   if (!changed.length) return null;
-  const describe = (k) => (k === "labelled" ? `${FIELDS[k]}: ${before[k] ? "라벨" : "대기"} → ${after[k] ? "라벨" : "대기"}` : FIELDS[k]);
-  return el("small", { class: "muted" }, `바뀐 항목 (also changed): ${changed.map(describe).join(", ")}`);
+  const say = (k) => (k === "labelled" ? `${FIELDS[k]}: ${before[k] ? "라벨" : "대기"} → ${after[k] ? "라벨" : "대기"}` : FIELDS[k]);
+  return el("small", { class: "muted" }, `바뀐 항목 (also changed): ${changed.map(say).join(", ")}`);
 }
 
 function historyItem(entry) {
@@ -192,12 +297,15 @@ function historyItem(entry) {
     otherChanges(entry.before, entry.after));
 }
 
+// Shows the history and returns it (null when it could not be read).
 async function loadHistory() {
   try {
     const { data } = await api("GET", `${docPath}/history`);
     $("history").replaceChildren(...data.history.slice().reverse().map(historyItem));
+    return data.history;
   } catch (error) {
     fail(error);
+    return null;
   }
 }
 
@@ -211,8 +319,15 @@ function onKey(event) {
 }
 
 $("save-button").addEventListener("click", save);
+$("merge-save").addEventListener("click", save);
+$("discard-button").addEventListener("click", discard);
+$("merge-drop").addEventListener("click", discard);
 $("apply-model").addEventListener("click", applyModel);
-$("conflict-reload").addEventListener("click", reloadAfterConflict);
-$("conflict-reapply").addEventListener("click", reapply);
+for (const id of Object.values(INPUTS)) $(id).addEventListener("input", showDirty);
 document.addEventListener("keydown", onKey);
+window.addEventListener("beforeunload", (event) => {
+  if (!dirty()) return;
+  event.preventDefault();  // the browser asks whether to leave; saved or discarded changes do not
+  event.returnValue = "";
+});
 loadDocument();

@@ -1,6 +1,7 @@
 // The documents page: a searchable, paged list of the store, or the documents the model is least
 // sure about first. The filters live in the URL query string, so reload and back keep them.
-import { api, el, fail, formatTime, tagName, taxonomy } from "./ktag.js";
+import { api, el, fail, formatTime, loading as busy, tagName, taxonomy } from "./ktag.js";
+import { labelCells } from "./cards.js";
 
 const PER_PAGE = 20;
 const LABELLED = { labelled: "true", pool: "false", all: "" };
@@ -43,7 +44,7 @@ function writeState() {
   if (state.untagged) p.set("untagged", "1");
   if (state.page > 1) p.set("page", String(state.page));
   const query = p.toString();
-  history.replaceState(null, "", location.pathname + (query ? `?${query}` : ""));
+  history.replaceState(null, "", location.pathname + (query ? `?${query}` : "") + location.hash);  // #upload stays
 }
 
 function showState() {
@@ -93,7 +94,11 @@ async function load() {
   writeState();
   try {
     const uncertain = state.view === "uncertain";
-    const [{ data }, tax] = await Promise.all([api("GET", uncertain ? suggestionsPath() : listPath()), taxonomy()]);
+    // The old rows stay dimmed under a busy bar until the new ones come (a view switch can take
+    // seconds: the model scores every document of the view).
+    document.getElementById("summary").textContent = "불러오는 중… (loading)";
+    const [{ data }, tax] = await busy(document.getElementById("doc-table"),
+      Promise.all([api("GET", uncertain ? suggestionsPath() : listPath()), taxonomy()]));
     if (ticket !== loading) return;
     if (uncertain) showUncertain(data, tax);
     else showList(data, tax);
@@ -134,6 +139,7 @@ function heads(...names) {
 
 function showRows(rows, count, total, origins) {
   document.getElementById("doc-rows").replaceChildren(...rows);
+  labelCells(document.getElementById("doc-table"));
   const first = (state.page - 1) * PER_PAGE + 1;
   const summary = document.getElementById("summary");
   summary.textContent = count
@@ -204,4 +210,5 @@ for (const name of ["view", "scope", "origin", "tag", "untagged"]) controls[name
 controls.q.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(filter, 400); });
 document.getElementById("prev-page").addEventListener("click", () => turn(-1));
 document.getElementById("next-page").addEventListener("click", () => turn(1));
+window.addEventListener("ktag:documents-added", () => load());  // upload.js stored new documents
 fillTags().catch(fail).finally(load);

@@ -1,6 +1,8 @@
 // The taxonomy page: list the tags; add, edit (id, name, description, keyword rules), merge and
 // delete them through /v1/tags. Every action reloads the list; API errors show where they happened.
 import { ApiError, api, el, fail, notify, taxonomy } from "./ktag.js";
+import { noticeFor } from "./retrain.js";
+import { labelCells } from "./cards.js";
 
 const $ = (id) => document.getElementById(id);
 let tags = [];
@@ -11,8 +13,11 @@ async function load() {
   try {
     const tax = await taxonomy(true);
     tags = tax.tags;
+    const notice = noticeFor(tax.retrain); // after an edit, the served model no longer matches
+    $("retrain-slot").replaceChildren(...(notice ? [notice] : []));
     $("tax-mode").textContent = tax.exclusive ? "· 단일 태그 (exclusive: one tag per document)" : "· 여러 태그 가능 (multi-label)";
     $("tag-rows").replaceChildren(...(tags.length ? tags.map(row) : [emptyRow()]));
+    labelCells($("tag-table"));
     if (focusNext && document.activeElement === document.body) document.querySelector(focusNext)?.focus();
     focusNext = null;
   } catch (error) {
