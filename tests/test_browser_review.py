@@ -256,6 +256,11 @@ def test_a_conflict_reloads_and_shows_both_changes_before_saving_the_merge(page,
     assert page.locator("#reapply").is_visible()
     assert "합친 결과 저장" in page.inner_text("#save")
     result = page.inner_text("#reapply-result")
+    names = {t["id"]: t["name"] or t["id"] for t in api(ui_server, "GET", "/v1/tags")["tags"]}
+    mine_shown = page.inner_text("#reapply-mine")
+    assert names[theirs] not in mine_shown, "only what I decided is shown as my change"
+    assert (names[mine] in mine_shown) == wanted_mine  # the pool document started with no tags
+    assert names[theirs] in result and (names[mine] in result) == wanted_mine
     assert (page.evaluate(f"() => document.querySelector('#decisions li[data-tag={theirs}]').dataset.state") == "accepted")
     stored = api(ui_server, "GET", f"/v1/documents/{ranked[0]}")
     assert stored["tags"] == [theirs], "nothing is saved before the person says so"

@@ -220,7 +220,8 @@ async function reload() {
   const decisions = new Map(state.tax.tags.map((t) => [t.id, merged.includes(t.id) ? "accepted" : "rejected"]));
   state.merge = {
     theirs: diff(base, theirs.tags, theirs.labelled),
-    mine: diff(base, mine),
+    // Only what I decided myself goes on top of theirs, so only that is "my change".
+    mine: diff(base, base.filter((t) => !touched.has(t) || mine.includes(t)).concat(mine.filter((t) => touched.has(t) && !base.includes(t)))),
     result: merged,
   };
   Object.assign(state.current, { doc: theirs, etag: response.headers.get("ETag"), decisions, pending: [], history: [], base: theirs.tags.slice() });
