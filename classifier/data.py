@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import InvalidValue, LabelledDataError, TaxonomyError, UnknownTag
+from .inputs import full_text
 from .keywords import check_keyword
 from .shares import check_share
 
@@ -153,7 +154,7 @@ class LabelledDocument:
     @property
     def full_text(self) -> str:
         """Title and body, as the model sees them."""
-        return f"{self.title}\n{self.text}" if self.title else self.text
+        return full_text(self.title, self.text)
 
 
 def find_beside(paths: Sequence[str | Path], name: str) -> Path | None:

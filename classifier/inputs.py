@@ -25,6 +25,12 @@ from .exceptions import InputError
 STDIN = "-"
 
 
+def full_text(title: str | None, text: str) -> str:
+    """A document as the model sees it: its title (when it has one) on the first line, then its
+    text. Every kind of document (input, labelled, stored, an API request) goes through this one."""
+    return f"{title}\n{text}" if title else text
+
+
 class InputDocument(NamedTuple):
     """One document to tag. A named tuple, not a frozen dataclass: 0.35 instead of 0.9 µs to make,
     once per document of a batch run."""
@@ -36,7 +42,7 @@ class InputDocument(NamedTuple):
 
     @property
     def full_text(self) -> str:
-        return f"{self.title}\n{self.text}" if self.title else self.text
+        return full_text(self.title, self.text)
 
 
 Record = InputDocument | InputError

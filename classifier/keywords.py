@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import ahocorasick
 import numpy as np
 
+from .exceptions import InvalidValue
+
 # Evidence at which the prior score is 0.5.
 HALF = 1.5
 # A phrase of more words than this matches only as written or with no spaces at all.
@@ -84,6 +86,22 @@ class Rule:
 def check_keyword(keyword: str) -> None:
     """Raise ``ValueError`` with a message when ``keyword`` is not a valid rule."""
     Rule.parse(keyword)
+
+
+def check_keywords(keywords: Sequence[str]) -> list[str]:
+    """``keywords`` as a list of valid rules; ``InvalidValue`` naming the first that is not one.
+    The label store checks every rule it stores with this, so a bad rule is refused when it is
+    written, whoever writes it, instead of failing a later retrain."""
+    checked = []
+    for keyword in keywords:
+        if not isinstance(keyword, str):
+            raise InvalidValue(f"a keyword rule must be a string, not {keyword!r}")
+        try:
+            check_keyword(keyword)
+        except ValueError as exc:
+            raise InvalidValue(str(exc)) from exc
+        checked.append(keyword)
+    return checked
 
 
 class KeywordPrior:

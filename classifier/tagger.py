@@ -122,10 +122,6 @@ class Tagger:
         return self
 
     # -- tagging ---------------------------------------------------------------------------------
-    @property
-    def fitted(self) -> bool:
-        return self._model is not None
-
     def _check(self) -> LinearTagModel:
         if self._model is None:
             raise NotFittedError()

@@ -10,10 +10,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from classifier.data import TagDef, valid_tag_id
 from classifier.exceptions import InvalidValue, KtagError, ModelNotFound, TextTooLong
-from classifier.inputs import LONE_SURROGATE, holds_lone_surrogate
+from classifier.inputs import LONE_SURROGATE, full_text, holds_lone_surrogate
 from classifier.activation import stored_held_back
 from classifier.jobs import JobBook, launch
-from classifier.keywords import check_keyword
 from classifier.retrain import taxonomy_drift
 from classifier.shares import check_share
 from classifier.store import OWN, SHIPPED
@@ -165,7 +164,7 @@ def _check_text(doc: Any, where: str) -> tuple[str, str | None, str | None]:
         raise InvalidValue(f"{where}: 'title' must be a string")
     if doc_id is not None and (not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool)):
         raise InvalidValue(f"{where}: 'id' must be a string or an integer")
-    return (f"{title}\n{text}" if title else text), title, None if doc_id is None else str(doc_id)
+    return full_text(title, text), title, None if doc_id is None else str(doc_id)
 
 
 @bp.post("/tag")
@@ -242,14 +241,10 @@ def list_tags() -> Response:
 
 
 def _keywords(body: dict[str, Any]) -> list[str] | None:
+    """The body's keyword rules; the store checks each rule (``check_keywords``) when it writes."""
     keywords = typed(body, "keywords", list)
     if keywords is not None and not all(isinstance(k, str) for k in keywords):
         raise InvalidValue("'keywords' must be a list of strings")
-    for keyword in keywords or ():
-        try:
-            check_keyword(keyword)
-        except ValueError as exc:
-            raise InvalidValue(str(exc)) from exc
     return keywords
 
 

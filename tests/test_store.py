@@ -106,6 +106,21 @@ def test_rename_tag_rewrites_documents_in_one_transaction(store):
         store.update_tag("metaverse", "admin", name="gone")
 
 
+@pytest.mark.parametrize("rules", [["+ +"], ["로봇", "-"], ["|"], [3]])
+def test_keyword_rules_are_checked_by_the_store_itself(store, rules):
+    """Whoever writes a tag (the API, the CLI, a script), a rule that a retrain could not use is
+    refused with the store's own error, and nothing is written."""
+    before = store.taxonomy().keywords["metaverse"]
+    history = len(store.history("tag", "metaverse"))
+    with pytest.raises(InvalidValue):
+        store.update_tag("metaverse", "script", keywords=rules)
+    with pytest.raises(InvalidValue):
+        store.add_tag(TagDef("drones", "드론", "", tuple(rules)), "script")
+    assert store.taxonomy().keywords["metaverse"] == before
+    assert len(store.history("tag", "metaverse")) == history and "drones" not in store.taxonomy().ids
+    assert store.update_tag("metaverse", "script", keywords=["메타버스|가상현실"]).keywords == ("메타버스|가상현실",)
+
+
 def test_merge_and_delete_with_migration(store):
     store.add_tag(TagDef("robots", "로봇"), "admin")
     with pytest.raises(TagExists):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data import LabelledDocument, TagDef, Taxonomy, valid_doc_id, valid_tag_id
+from ..inputs import full_text
 from ..exceptions import (
     DocumentNotFound,
     InvalidValue,
@@ -86,7 +87,6 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 """
 
-DOCUMENT_FIELDS = ("title", "text", "source", "tags", "labelled")
 # Columns added after the first release: (table, column, definition), added to older databases.
 _MIGRATIONS = (
     ("documents", "labelled", "INTEGER NOT NULL DEFAULT 1"),
@@ -124,7 +124,7 @@ class StoredDocument:
     @property
     def full_text(self) -> str:
         """Title and body, as the model sees them (as ``LabelledDocument.full_text``)."""
-        return f"{self.title}\n{self.text}" if self.title else self.text
+        return full_text(self.title, self.text)
 
     @property
     def etag(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..data import TagDef
 from ..exceptions import InvalidValue, TagExists, TagInUse
+from ..keywords import check_keywords
 from ..shares import check_share
 from .base import StoreBase, check_tag_id, now
 
@@ -14,6 +15,7 @@ from .base import StoreBase, check_tag_id, now
 class TagEdits(StoreBase):
     def add_tag(self, tag: TagDef, who: str) -> TagDef:
         check_tag_id(tag.id)
+        check_keywords(tag.keywords)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM tags WHERE id = ?", (tag.id,)).fetchone():
                 raise TagExists(tag.id)
@@ -36,6 +38,8 @@ class TagEdits(StoreBase):
         ``share``: the tag's expected share of the stream, ``None`` to clear it (``...``: keep)."""
         if new_id is not None:
             check_tag_id(new_id)
+        if keywords is not None:
+            keywords = check_keywords(keywords)
         with self._write() as conn:
             row = self._tag_row(conn, tag, subject=True)
             before = self._tag_dict(row)

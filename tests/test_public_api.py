@@ -1,0 +1,27 @@
+"""The library's public API is the names in ``classifier.__all__``, loaded on first use."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import classifier
+
+
+def test_every_public_name_resolves_to_its_definition():
+    for name in classifier.__all__:
+        value = getattr(classifier, name)
+        if name != "__version__":
+            assert getattr(value, "__name__", name) == name and value.__module__.startswith("classifier.")
+
+
+def test_importing_the_package_loads_no_heavy_library():
+    code = "import sys, classifier; print(sorted(m for m in ('sklearn', 'kiwipiepy', 'numpy') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        classifier.Nope  # noqa: B018
