@@ -81,14 +81,7 @@ def record(doc: InputDocument, result: TagResult, version: str) -> dict[str, Any
     """The JSON object written for one document."""
     out: dict[str, Any] = {"id": doc.id, "tags": result.tags, "scores": result.scores, "model": version}
     if result.explanations:
-        out["explain"] = {
-            tag: {
-                "up": [[m, w] for m, w in parts["up"]],
-                "down": [[m, w] for m, w in parts["down"]],
-                **({"keywords": parts["keywords"]} if "keywords" in parts else {}),
-            }
-            for tag, parts in result.explanations.items()
-        }
+        out["explain"] = result.explanations_json()
     return out
 
 

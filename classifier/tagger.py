@@ -32,6 +32,19 @@ class TagResult:
     # when the tag has keyword rules.
     explanations: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
+    def explanations_json(self) -> dict[str, dict[str, list[Any]]]:
+        """The explanations as every output writes them (``ktag tag --explain`` and the HTTP
+        API alike): per tag, ``up`` and ``down`` lists of ``{"morpheme", "weight"}``, and
+        ``keywords`` when the tag has rules."""
+        return {
+            tag: {
+                "up": [{"morpheme": m, "weight": w} for m, w in parts["up"]],
+                "down": [{"morpheme": m, "weight": w} for m, w in parts["down"]],
+                **({"keywords": parts["keywords"]} if "keywords" in parts else {}),
+            }
+            for tag, parts in self.explanations.items()
+        }
+
 
 class Tagger:
     """Multi-label (or exclusive) Korean document tagger.

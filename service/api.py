@@ -202,14 +202,7 @@ def tag() -> Response:
         if doc_id is not None:
             item["id"] = doc_id
         if explain:
-            item["explain"] = {
-                t: {
-                    "up": [{"morpheme": m, "weight": w} for m, w in parts["up"]],
-                    "down": [{"morpheme": m, "weight": w} for m, w in parts["down"]],
-                    **({"keywords": parts["keywords"]} if "keywords" in parts else {}),
-                }
-                for t, parts in result.explanations.items()
-            }
+            item["explain"] = result.explanations_json()
         out.append(item)
     if "documents" in body:  # top level: the thresholds for articles; each result has its own
         return jsonify({"model": version, "thresholds": tagger.thresholds, "results": out})

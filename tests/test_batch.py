@@ -278,3 +278,18 @@ def test_a_worker_task_is_one_batch_of_the_default_or_given_size(monkeypatch, mi
     assert len(list(tag_records(mini_tagger, docs(16), options=TagOptions(batch_size=7), jobs=2, pool=InlinePool()))) == 16
     assert tasks[0] == 7 and sum(tasks) == 16 and len(tasks) == 3  # not 7 + 7 + 2: the last 9 shared by 2 workers
     assert max(tasks[1:]) <= 6, tasks
+
+
+def test_a_record_writes_explanations_in_the_one_shape_the_api_uses_too():
+    from classifier.batch import record
+    from classifier.inputs import InputDocument
+    from classifier.tagger import TagResult
+
+    result = TagResult(["metaverse"], {"metaverse": 0.9}, explanations={
+        "metaverse": {"up": [("메타버스", 0.5)], "down": [("야구", -0.1)], "keywords": ["메타버스"]},
+    })
+    written = record(InputDocument("d1", "메타버스"), result, "v1")["explain"]
+    assert written == {"metaverse": {
+        "up": [{"morpheme": "메타버스", "weight": 0.5}], "down": [{"morpheme": "야구", "weight": -0.1}], "keywords": ["메타버스"],
+    }}
+    assert written == result.explanations_json()

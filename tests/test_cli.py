@@ -79,6 +79,8 @@ def test_train_tag_evaluate_info(tmp_path, run_ktag):
     rec = json.loads(tagged.stdout)
     assert rec["id"] == "q1" and rec["model"] == version and len(rec["tags"]) <= 2
     assert set(rec["explain"]) == set(rec["tags"])
+    for parts in rec["explain"].values():  # the same shape as the HTTP API's explanations
+        assert parts["up"] and all(set(item) == {"morpheme", "weight"} for item in parts["up"] + parts["down"])
 
     out = tmp_path / "out.csv"
     assert run_ktag("tag", "mini.jsonl", "-o", str(out), "--threshold", "0.9").returncode == 0
