@@ -35,12 +35,10 @@ from .tagger import TagResult, Tagger
 T = TypeVar("T")
 ON_ERROR = ("stop", "skip")
 # One batch: up to 1,024 headlines, or ~100,000 characters of articles (~140 seed articles), tagged
-# in this process (-j 1) or sent as one task to a worker (-j N). Measured after Kiwi on YNAT: 1,024
-# headlines cost ~30% less per document than 256 (the model's vocabularies and weights are cold
-# after Kiwi; a bigger batch shares each miss); articles were fastest at ~100k characters (20% less
-# than 30k or than 400k, where the batch's arrays outgrow the caches). Each task also costs the
-# process pool a fixed amount: on headlines, against -j 1 in the same run, -j 2 ran 1.54x with tasks
-# of 64 documents, 1.72x with 256 and 1.83x with 512; in another run 1.82x with 512 and 1.85x with 1,024.
+# in this process (-j 1) or sent as one task to a worker (-j N). Why these sizes: after Kiwi the
+# model's vocabularies and weights are cold, and a bigger batch shares each cache miss, until the
+# batch's arrays outgrow the caches; and each task costs the process pool a fixed amount. The
+# figures are in the README ("Figures behind choices in the code").
 BATCH_SIZE, BATCH_CHARS = 1024, 100_000
 WARM_TEXT = "광주광역시는 인공지능 산업 육성을 위해 데이터센터를 짓고 돌봄 로봇 보급을 늘린다고 밝혔다."
 
@@ -191,7 +189,7 @@ def tag_to_output(
 def freeze_heap() -> None:
     """Exempt every object alive now (the model, Kiwi, modules) from cyclic garbage collection.
     They live as long as the batch; otherwise the collector walks the model's big containers again
-    at each older-generation pass (measured: ~1% of Kiwi's time on headlines)."""
+    at each older-generation pass (its cost: README, "Figures behind choices in the code")."""
     gc.freeze()
 
 
@@ -246,9 +244,9 @@ def worker_pool(tagger: Tagger, jobs: int) -> ProcessPoolExecutor:
     On Linux they are forked after this process has built and warmed the single-threaded Kiwi
     (``num_workers=0``, which survives fork; a pooled Kiwi's threads would not) and the model's
     lookup tables, so the workers share that memory copy-on-write instead of each loading its own
-    copy: measured on headlines, against -j 1 in one run, -j 2 ran 2.08x forked and 1.91x with
-    spawned workers (presumably as two copies of the model and of Kiwi compete for the shared
-    cache; not measured directly). Elsewhere they are spawned and build their own."""
+    copy, which also scales better than spawned workers (presumably as two copies of the model and
+    of Kiwi compete for the shared cache; figures in the README, "Figures behind choices in the
+    code"). Elsewhere they are spawned and build their own."""
     if sys.platform == "linux":
         warm_for_fork(tagger)
         context = multiprocessing.get_context("fork")
