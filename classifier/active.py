@@ -10,14 +10,18 @@ in memory.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import count, islice
+from pathlib import Path
 
 import numpy as np
 
-from .inputs import InputDocument
+from .data import read_labelled
+from .inputs import InputDocument, iter_documents
+from .registry import ModelRegistry
 from .tagger import Tagger
+from .training import DEFAULT_LABELS, ensure_model
 
 
 def certainty(scores: np.ndarray, thresholds: np.ndarray, exclusive: bool) -> np.ndarray:
@@ -58,6 +62,22 @@ class Suggestion:
     certainty: float
     tags: list[str]
     scores: dict[str, float]
+
+
+def suggest_from_files(
+    registry: ModelRegistry,
+    pool: Sequence[str],
+    n: int = 20,
+    labels: str | Path = DEFAULT_LABELS,
+    say: Callable[[str], None] | None = None,
+) -> tuple[str, list[Suggestion]]:
+    """``ktag suggest`` as one call: the current model (the default one trained first from
+    ``labels`` when no version exists), the ``n`` least certain documents of the ``pool`` inputs,
+    leaving out ids already labelled in ``labels``. Returns the model's version and them."""
+    version, tagger = registry.load(ensure_model(registry, labels, say))
+    labels = Path(labels)
+    labelled = {d.id for d in read_labelled([labels])} if labels.is_dir() else set()
+    return version, suggest(tagger, iter_documents(list(pool)), n, labelled)
 
 
 def suggest(

@@ -14,19 +14,18 @@ from . import __version__
 from . import distributed
 from .activation import DEFAULT_MAX_DROP, outcome
 from .batch import BATCH_SIZE, TagOptions, tag_to_output
-from .evaluate import cross_validate, format_report, holdout
+from .evaluate import format_report
+from .evaluation import evaluate_dataset
 from .exceptions import InvalidValue, KtagError
-from .active import suggest
+from .active import suggest_from_files
 from .cache import MorphemeCache
-from .data import read_labelled
 from .inputs import check_inputs, count_records, iter_documents, iter_records
 from .registry import ModelRegistry, default_models_dir
-from .report import build_evaluation, write_report
 from .shares import parse_shares
 from .store import DB_FILE, LabelStore, import_files
 from .suspects import dataset_suspects
-from .training import DEFAULT_LABELS, SETTINGS_FILE, ensure_model, load_dataset, make_factory, train
-from .tune import format_trials, save_settings, tune
+from .training import DEFAULT_LABELS, SETTINGS_FILE, ensure_model, load_dataset, train
+from .tune import format_trials, save_settings, tune_dataset
 
 
 class KtagGroup(click.Group):
@@ -297,10 +296,8 @@ def suggest_cmd(pool: tuple[str, ...], count: int, labels: Path, models: Path | 
     Example: ktag suggest --pool crawled.jsonl -n 20
     """
     check_inputs(pool)
-    registry = _registry(models)
-    version, tagger = registry.load(ensure_model(registry, labels, _stderr))
-    labelled = {d.id for d in read_labelled([labels])} if labels.is_dir() else set()
-    for item in suggest(tagger, iter_documents(list(pool)), count, labelled):
+    version, found = suggest_from_files(_registry(models), list(pool), count, labels, _stderr)
+    for item in found:
         click.echo(json.dumps(
             {"id": item.doc.id, "certainty": item.certainty, "tags": item.tags, "scores": item.scores,
              "excerpt": item.doc.full_text[:200], "model": version},
@@ -339,28 +336,11 @@ def evaluate_cmd(
     Example: ktag evaluate labels/ --folds 5 --report report/
     """
     dataset = load_dataset(list(labelled), taxonomy, exclusive, paths_anywhere)
-    stated = parse_shares(shares, dataset.taxonomy.ids)
-    factory = make_factory(
-        dataset.taxonomy, dataset.user_words, dataset.settings_features(), dataset.settings_model(), clean=not no_clean, shares=stated
+    test = None if test_file is None else load_dataset([test_file], taxonomy, exclusive, paths_anywhere)
+    rep, _ = evaluate_dataset(
+        dataset, folds=folds, test=test, shares=parse_shares(shares, dataset.taxonomy.ids), clean=not no_clean,
+        report_dir=report_dir, source=", ".join(map(str, labelled)), say=_stderr,
     )
-    tagger = factory()
-    docs = tagger.analyse(dataset.texts)
-    test = None
-    if test_file is not None:
-        test_data = load_dataset([test_file], taxonomy, exclusive, paths_anywhere)
-        test = (tagger.analyse(test_data.texts), test_data.tag_lists)
-    if report_dir is not None:
-        names = {t.id: t.name for t in dataset.taxonomy.tags}
-        how = f"tested on {test_file}" if test_file else f"{folds}-fold cross-validation"
-        source = f"{how}, trained on {', '.join(map(str, labelled))} ({len(docs)} documents)"
-        evaluation = build_evaluation(factory, docs, dataset.tag_lists, names, folds=folds, test=test, source=source)
-        rep = evaluation.report
-        page = write_report(evaluation, report_dir)
-        _stderr(f"report written to {page}")
-    elif test is not None:
-        rep, _ = holdout(tagger.fit_analysed(docs, dataset.tag_lists), *test)
-    else:
-        rep, _ = cross_validate(factory, docs, dataset.tag_lists, folds=folds)
     if as_json:
         click.echo(json.dumps(rep, ensure_ascii=False))
     else:
@@ -389,10 +369,8 @@ def tune_cmd(
     Example: ktag tune labels/ --folds 5
     """
     dataset = load_dataset(list(labelled), taxonomy, exclusive, paths_anywhere)
-    tagger = make_factory(dataset.taxonomy, dataset.user_words, clean=not no_clean)()
-    docs = tagger.analyse(dataset.texts, cache=None if no_cache else MorphemeCache())
-    result = tune(
-        dataset, docs, folds=folds, metric=metric, rounds=rounds,
+    result = tune_dataset(
+        dataset, folds=folds, metric=metric, rounds=rounds, clean=not no_clean, cache=None if no_cache else MorphemeCache(),
         progress=lambda t: _stderr(f"macro-F1 {t.macro_f1:.4f}  micro-F1 {t.micro_f1:.4f}  {json.dumps(t.candidate.describe())}"),
     )
     click.echo(format_trials(result))

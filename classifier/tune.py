@@ -102,6 +102,23 @@ def tune(
     return TuneResult(best, list(seen.values()))
 
 
+def tune_dataset(
+    dataset: Dataset,
+    *,
+    folds: int = 5,
+    metric: str = "macro",
+    rounds: int = 1,
+    clean: bool = True,
+    cache: Any = None,
+    progress: Callable[[Trial], None] | None = None,
+) -> TuneResult:
+    """``ktag tune`` as one call: analyse the dataset's texts once (through ``cache``, a
+    ``MorphemeCache``, when given), then ``tune`` over them."""
+    tagger = make_factory(dataset.taxonomy, dataset.user_words, clean=clean)()
+    docs = tagger.analyse(dataset.texts, cache=cache)
+    return tune(dataset, docs, folds=folds, metric=metric, rounds=rounds, progress=progress)
+
+
 def save_settings(result: TuneResult, path: str | Path, dataset: Dataset, folds: int, metric: str) -> Path:
     """Write the best settings where ``load_dataset`` picks them up for ``ktag train``."""
     best = result.best
