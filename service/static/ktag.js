@@ -64,13 +64,25 @@ function forgetToken() {
 // Ask the server whose token this is: a wrong token is refused when it is entered, not at the
 // first save. Resolves to the token's name; throws an ApiError (401 for a wrong token).
 async function checkToken(value) {
-  const response = await fetch("/v1/whoami", { headers: { Accept: "application/json", Authorization: `Bearer ${value}` } });
+  const response = await send("/v1/whoami", { headers: { Accept: "application/json", Authorization: `Bearer ${value}` } });
   const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = data && data.error ? data.error : { code: "http_" + response.status, message: response.statusText };
-    throw new ApiError(response.status, error.code, error.message, data);
-  }
+  if (!response.ok) throw refusal(response, data);
   return data.who;
+}
+
+// A fetch that gets no answer at all (the server is down, or the network) is an ApiError too.
+async function send(path, init) {
+  try {
+    return await fetch(path, init);
+  } catch (problem) {
+    throw new ApiError(0, "network", String(problem.message || problem));
+  }
+}
+
+// The ApiError of an answer that is not ok: the service's {"error": {code, message}}, or the status.
+function refusal(response, data) {
+  const error = data && data.error ? data.error : { code: "http_" + response.status, message: response.statusText };
+  return new ApiError(response.status, error.code, error.message, data);
 }
 
 export function askToken(message) {
@@ -136,12 +148,7 @@ export async function api(method, path, options = {}) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(options.body);
     }
-    let response;
-    try {
-      response = await fetch(path, { method, headers, body });
-    } catch (problem) {  // no answer at all: the server is down or the network is
-      throw new ApiError(0, "network", String(problem.message || problem));
-    }
+    const response = await send(path, { method, headers, body });
     const data = response.status === 204 ? null : await response.json().catch(() => null);
     if (response.status === 401 && attempt === 0) {
       const refused = token() !== null;
@@ -149,10 +156,7 @@ export async function api(method, path, options = {}) {
       await askToken(refused ? "토큰이 맞지 않습니다 (the token was refused)" : "토큰이 필요합니다 (a token is needed)");
       continue;
     }
-    if (!response.ok) {
-      const error = data && data.error ? data.error : { code: "http_" + response.status, message: response.statusText };
-      throw new ApiError(response.status, error.code, error.message, data);
-    }
+    if (!response.ok) throw refusal(response, data);
     return { status: response.status, data, headers: response.headers };
   }
 }
