@@ -42,10 +42,10 @@ import numpy as np  # noqa: E402
 
 from classifier.cache import MorphemeCache  # noqa: E402
 from classifier.evaluate import cross_validate, document_groups, holdout, report  # noqa: E402
-from classifier.features import Analysed  # noqa: E402
 from classifier.model import fold_indices  # noqa: E402
 from classifier.suspects import find_suspects, flip_labels, precision_at_k  # noqa: E402
 from classifier.tagger import Tagger  # noqa: E402
+from classifier.tokenize import Analysed  # noqa: E402
 from classifier.training import Dataset, load_dataset, make_factory  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,8 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .clean import clean_text
-from .features import Analysed
-from .tokenize import MorphemeAnalyzer
+from .tokenize import Analysed, MorphemeAnalyzer
 
 CACHE_FILE = "morphemes.sqlite3"
 _CHUNK = 500  # ids per SQL query (SQLite's parameter limit is 999 on old builds)

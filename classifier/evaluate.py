@@ -13,11 +13,11 @@ from joblib import Parallel, delayed
 
 from .calibration import calibration_report
 from .exceptions import TrainingError
-from .features import Analysed
 from .groups import near_duplicate_groups
 from .model import fold_indices
 from .shares import precision_at_share
 from .tagger import Tagger
+from .tokenize import Analysed
 
 
 def _prf(Y_true: np.ndarray, Y_pred: np.ndarray, average: str | None) -> Any:

@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .charngrams import CharNgramTfidf
 from .exceptions import InvalidValue, ModelIntegrityError, ModelNotFound
-from .features import FeatureSettings, build_features
+from .features import CharNgramTfidf, FeatureSettings, build_features
 from .keywords import check_keyword
 from .model import LinearTagModel
 

@@ -19,8 +19,8 @@ import numpy as np
 from .calibration import reliability
 from .exceptions import KtagError
 from .evaluate import cross_validate, holdout, learning_curve
-from .features import Analysed
 from .tagger import Tagger
+from .tokenize import Analysed
 
 KOREAN_FONTS = ("Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "Noto Sans CJK JP", "Malgun Gothic", "AppleGothic")
 

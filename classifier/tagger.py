@@ -14,12 +14,12 @@ from scipy import sparse
 from .exceptions import InvalidValue, NotFittedError, TrainingError, UnknownTag
 from .cache import MorphemeCache
 from .clean import clean_text
-from .features import MORPH, Analysed, FeatureSettings, blocks, build_features, feature_kinds, transform
+from .features import MORPH, FeatureSettings, blocks, build_features, feature_kinds, transform
 from .genre import GENRE_NAMES, LONG, genre_of
 from .keywords import KeywordPrior
 from .model import LinearTagModel, decide
 from .shares import adjust, check_share, cut_for_share, estimate_shares, shares_vector
-from .tokenize import MorphemeAnalyzer
+from .tokenize import Analysed, MorphemeAnalyzer
 
 @dataclass
 class TagResult:

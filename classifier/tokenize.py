@@ -1,4 +1,5 @@
-"""Kiwi morpheme analysis as a scikit-learn ``tokenizer=`` callable.
+"""Kiwi morpheme analysis as a scikit-learn ``tokenizer=`` callable, and its result for a
+document (``Analysed``), which the morpheme cache stores and the vectorizers take.
 
 Kiwi costs ~1 s to build, ~2 s to warm and ~500 MB of memory, so there is one instance per process
 (per user dictionary), built on first use and kept in this importable module: an analyzer that is
@@ -15,10 +16,18 @@ import os
 import threading
 import warnings
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_KEEP_TAGS: tuple[str, ...] = ("NNG", "NNP", "XR", "SL", "SH")
 STEM_TAGS: tuple[str, ...] = ("VV", "VA")
+
+
+class Analysed(NamedTuple):
+    """A document after morpheme analysis: its text (for character n-grams) and its morphemes."""
+
+    text: str
+    morphemes: list[str]
+
 
 _lock = threading.Lock()
 _kiwis: dict[tuple[tuple[tuple[str, str], ...], int], tuple[int, int, Any]] = {}

@@ -18,10 +18,10 @@ from .crossval import CrossVal
 from .data import LabelledDocument, Taxonomy, find_beside, find_taxonomy, read_labelled, read_user_words
 from .evaluate import cross_validate, document_groups
 from .exceptions import ModelIntegrityError, TrainingError
-from .features import Analysed, FeatureSettings
+from .features import FeatureSettings
 from .registry import ANY, ModelRegistry
 from .tagger import Tagger
-from .tokenize import MorphemeAnalyzer
+from .tokenize import Analysed, MorphemeAnalyzer
 
 DEFAULT_LABELS = Path("labels")
 SETTINGS_FILE = "settings.json"  # written by ``ktag tune`` beside the labelled data

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .evaluate import cross_validate
-from .features import Analysed, FeatureSettings
+from .features import FeatureSettings
+from .tokenize import Analysed
 from .training import Dataset, make_factory
 
 # (name, where, values): "model" settings go to LinearTagModel, "features" to FeatureSettings.

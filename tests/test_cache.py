@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from classifier.cache import MorphemeCache, fingerprint
 from classifier.tagger import Tagger
 from classifier.tokenize import MorphemeAnalyzer
@@ -55,3 +58,10 @@ def test_cleaning_happens_before_the_cache_key(tmp_path):
     raw = cache.analyse(MorphemeAnalyzer(), [page], clean=False)
     assert cleaned == Tagger(["a"]).analyse([page]) and raw == Tagger(["a"]).analyse([page], clean=False)
     assert cache.misses == 2
+
+
+def test_importing_the_cache_loads_no_vectorizer():
+    """The cache stores ``Analysed`` documents; it needs the analyzer, not the feature code."""
+    code = "import sys, classifier.cache; print([m for m in sys.modules if m.startswith(('classifier.features', 'sklearn', 'scipy'))])"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

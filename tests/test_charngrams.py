@@ -4,15 +4,18 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier import compiled
-from classifier.charngrams import CharNgramTfidf, decode, ngram_codes
+from classifier.features import CharNgramTfidf, MorphemeTfidf, _compiled
+from classifier.features._charngrams import decode, ngram_codes
+from classifier.features._codetable import CodeTable
+from classifier.features._morphemes import _identity, _morphemes_of
+from classifier.tokenize import Analysed
 
 
 @pytest.fixture(autouse=True, params=["compiled", "numpy"])
 def kernels(request, monkeypatch):
     """Every test here runs with the compiled kernels and again with the numpy code."""
-    if request.param == "compiled" and compiled._ngrams is None:
-        pytest.fail("classifier/_ngrams.c was not built (no C compiler at install?)")
+    if request.param == "compiled" and _compiled._ngrams is None:
+        pytest.fail("classifier/features/_ngrams.c was not built (no C compiler at install?)")
     monkeypatch.setenv("KTAG_COMPILED", "1" if request.param == "compiled" else "0")
     return request.param
 
@@ -62,10 +65,6 @@ def test_ngrams_stay_within_words_and_decode():
 
 
 def test_morpheme_tfidf_transform_equals_scikit_learn():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from classifier.features import Analysed, MorphemeTfidf, _identity, _morphemes_of
-
     docs = [Analysed("", ["돌봄", "로봇", "어르신", "돕다"]), Analysed("", ["메타버스", "플랫폼", "로봇"]), Analysed("", [])]
     unseen = [Analysed("", ["로봇", "어르신", "새말"]), Analysed("", ["돌봄", "로봇", "돌봄", "로봇"])]
     # "로봇 어르신" is a known bigram, but here it would span two documents: it must not count.
@@ -82,10 +81,6 @@ def test_morpheme_tfidf_transform_equals_scikit_learn():
 def test_morpheme_ids_match_scikit_learn_strings_even_with_spaces_in_morphemes(ngram_range):
     """Kiwi keeps some foreign names whole ("new york"), so a morpheme may hold the space that
     joins n-grams: the integer index must find exactly what scikit-learn's joined strings find."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from classifier.features import Analysed, MorphemeTfidf, _identity, _morphemes_of
-
     rng = np.random.default_rng(7)
     words = ["new", "york", "new york", "york new", "로봇", "돌봄", "로봇 돌봄", "ai", ""]
     train = [Analysed("", list(rng.choice(words, rng.integers(0, 8)))) for _ in range(60)]
@@ -101,8 +96,6 @@ def test_morpheme_ids_match_scikit_learn_strings_even_with_spaces_in_morphemes(n
 def test_morpheme_index_follows_a_refit_and_is_not_pickled():
     import pickle
 
-    from classifier.features import Analysed, MorphemeTfidf, _identity, _morphemes_of
-
     kwargs = dict(preprocessor=_identity, tokenizer=_morphemes_of, token_pattern=None, lowercase=False)
     vec = MorphemeTfidf(**kwargs).fit([Analysed("", ["돌봄", "로봇"])])
     assert vec.transform([Analysed("", ["로봇"])]).nnz == 1
@@ -112,8 +105,6 @@ def test_morpheme_index_follows_a_refit_and_is_not_pickled():
 
 
 def test_code_table_finds_every_code_and_only_those():
-    from classifier.codetable import CodeTable
-
     rng = np.random.default_rng(3)
     for vocabulary in (np.zeros(0, dtype=np.uint64), np.array([0, 1, 2**63 + 5], dtype=np.uint64), np.unique(rng.integers(0, 2**63, 5000, dtype=np.uint64))):
         table = CodeTable(vocabulary)

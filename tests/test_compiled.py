@@ -1,21 +1,43 @@
-"""The compiled n-gram kernels (classifier/_ngrams.c) against the numpy code they replace.
+"""The compiled n-gram kernels (classifier/features/_ngrams.c) against the numpy code they replace.
 
 tests/test_charngrams.py runs every vectorizer test both ways against scikit-learn; these add
 inputs where C and Python could part: every Unicode space, long documents, spaced morphemes."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from classifier import compiled
-from classifier.charngrams import CharNgramTfidf
-from classifier.codetable import CodeTable
+from classifier.features import CharNgramTfidf, MorphemeTfidf, _compiled, build_features, transform
+from classifier.features._codetable import CodeTable
+from classifier.features._morphemes import _identity, _morphemes_of
+from classifier.tokenize import Analysed
 
 
 def test_the_kernels_are_built():
-    assert compiled._ngrams is not None, "classifier/_ngrams.c was not built (no C compiler at install?)"
-    assert compiled.available()
+    assert _compiled._ngrams is not None, "classifier/features/_ngrams.c was not built (no C compiler at install?)"
+    assert _compiled.available()
 
+
+def test_an_install_without_the_kernels_serves_the_same_features_with_numpy():
+    """No C compiler at install: importing the kernels fails, and the vectorizers still work."""
+    docs = [("돌봄 로봇이 돕는다", ["돌봄", "로봇", "돕다"]), ("New York 공연", ["new york", "공연"])]
+    code = """if True:
+        import json, sys
+        sys.modules["classifier.features._ngrams"] = None  # its import fails, as when it was not built
+        from classifier.features import _compiled, build_features, transform
+        from classifier.tokenize import Analysed
+        docs = [Analysed(*doc) for doc in json.loads(sys.argv[1])]
+        rows = transform(build_features().fit(docs), docs).toarray().tolist()
+        print(json.dumps([_compiled.available(), rows]))"""
+    run = subprocess.run([sys.executable, "-c", code, json.dumps(docs)], capture_output=True, text=True, check=True)
+    available, rows = json.loads(run.stdout)
+    assert available is False
+    analysed = [Analysed(*doc) for doc in docs]
+    assert np.allclose(rows, transform(build_features().fit(analysed), analysed).toarray(), rtol=0, atol=1e-12)
 
 
 def _both_ways(transform, docs, monkeypatch):
@@ -58,8 +80,6 @@ def test_kernels_count_repeats_in_long_documents(monkeypatch):
 
 
 def test_morpheme_kernel_matches_numpy_with_spaced_and_unknown_morphemes(monkeypatch):
-    from classifier.features import Analysed, MorphemeTfidf, _identity, _morphemes_of
-
     rng = np.random.default_rng(9)
     words = ["new", "york", "new york", "로봇", "돌봄", "로봇 돌봄", "ai", "정책"]
     train = [Analysed("", list(rng.choice(words, rng.integers(0, 9)))) for _ in range(80)]
@@ -86,7 +106,7 @@ def test_kernels_refuse_bad_arguments_without_writing_past_their_outputs():
 
     def run(indptr_len=2, capacity=16, lo=1, hi=1, start=starts, table=(keys, values, shift)):
         out = (np.zeros(indptr_len, dtype=np.int64), np.zeros(capacity, dtype=np.int32), np.zeros(capacity))
-        nnz = compiled._ngrams.char_rows(code_points, start, lo, hi, *table, idf, True, *out)
+        nnz = _compiled._ngrams.char_rows(code_points, start, lo, hi, *table, idf, True, *out)
         return nnz, out
 
     nnz, (indptr, indices, data) = run()
@@ -104,11 +124,11 @@ def test_kernels_refuse_bad_arguments_without_writing_past_their_outputs():
         with pytest.raises(ValueError, match=message):
             run(**bad)
     with pytest.raises(TypeError):
-        compiled._ngrams.char_rows(code_points, starts, 1, 1, *(keys, values, shift), idf, True, "not an array", np.zeros(4, dtype=np.int32), np.zeros(4))
+        _compiled._ngrams.char_rows(code_points, starts, 1, 1, *(keys, values, shift), idf, True, "not an array", np.zeros(4, dtype=np.int32), np.zeros(4))
     with pytest.raises(ValueError, match="outside idf"):
         run(table=CodeTable(np.array([32, 97], dtype=np.uint64), np.array([0, 7])).arrays())
     with pytest.raises(ValueError, match="extra rows"):
-        compiled._ngrams.morph_rows(
+        _compiled._ngrams.morph_rows(
             np.array([1], dtype=np.int64), np.array([0, 1], dtype=np.int64), 1, 1, np.array([5], dtype=np.int64), np.array([0], dtype=np.int64),
             keys, values, shift, idf, True, np.zeros(2, dtype=np.int64), np.zeros(4, dtype=np.int32), np.zeros(4),
         )

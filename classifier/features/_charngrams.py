@@ -4,7 +4,7 @@ scikit-learn's ``analyzer="char_wb"`` builds every n-gram as a Python string and
 dict: 34 µs per headline and 1.5 ms per 6 KB article here, more than all the rest of the pipeline
 after Kiwi. This vectorizer encodes each n-gram (within a word padded with one space on each side,
 as ``char_wb`` does) as one integer — its code points packed 21 bits apiece — so that extraction,
-vocabulary lookup (``codetable``), counting and weighting are array operations.
+vocabulary lookup (``_codetable``), counting and weighting are array operations.
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from . import compiled
-from .codetable import CodeTable, built_for, pack_windows
-from .tfidf import tfidf_matrix
+from . import _compiled
+from ._codetable import CodeTable, built_for, pack_windows
+from ._tfidf import tfidf_matrix
 
 _BITS = 21  # every Unicode code point fits in 21 bits; 3 x 21 = 63 bits for a trigram
 MAX_N = 3
@@ -119,8 +119,8 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
     def transform(self, docs: Sequence[object]) -> sparse.csr_matrix:
         texts = self._texts(docs)
         table = built_for(self, "_table_cache", self.vocabulary_codes_, CodeTable)
-        if compiled.available():
-            return compiled.char_matrix([t.lower() for t in texts], tuple(self.ngram_range), table, self.idf_, self.sublinear_tf)
+        if _compiled.available():
+            return _compiled.char_matrix([t.lower() for t in texts], tuple(self.ngram_range), table, self.idf_, self.sublinear_tf)
         doc, gram = ngram_codes(texts, tuple(self.ngram_range))
         column = table.lookup(gram)
         known = column >= 0

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
-from .codetable import CodeTable
+from ._codetable import CodeTable
 
 try:
     from . import _ngrams
@@ -54,7 +54,7 @@ def _matrix(rows: tuple[np.ndarray, np.ndarray, np.ndarray], nnz: int, n_feature
 def char_matrix(
     texts: Sequence[str], ngram_range: tuple[int, int], table: CodeTable, idf: np.ndarray, sublinear: bool
 ) -> sparse.csr_matrix:
-    """``charngrams.CharNgramTfidf.transform`` of already lower-cased ``texts``."""
+    """``_charngrams.CharNgramTfidf.transform`` of already lower-cased ``texts``."""
     assert _ngrams is not None
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     code_points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)

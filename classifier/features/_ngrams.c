@@ -1,10 +1,10 @@
 /* TF-IDF rows of character and morpheme n-grams, one document at a time, in C.
  *
- * The numpy versions (charngrams.py, features.py) make each step a pass over the whole batch:
- * pack the n-gram codes, look them up (codetable.py), sort every (document, column) pair to count
+ * The numpy versions (_charngrams.py, _morphemes.py) make each step a pass over the whole batch:
+ * pack the n-gram codes, look them up (_codetable.py), sort every (document, column) pair to count
  * repeats, weight and normalise. Here each document's n-grams are packed, looked up in the same
  * hash table, counted in a small table of the document's own columns that stays in the L1 cache,
- * weighted and normalised in one go. The values are those of the numpy code (tests/test_ngrams.py);
+ * weighted and normalised in one go. The values are those of the numpy code (tests/test_compiled.py);
  * a row's columns come in the order first met, not sorted.
  *
  * Every array is passed in from Python (numpy, C-contiguous) through the buffer protocol, the
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MULTIPLIER 0x9E3779B97F4A7C15ULL /* as codetable._MULTIPLIER */
+#define MULTIPLIER 0x9E3779B97F4A7C15ULL /* as _codetable._MULTIPLIER */
 #define MAX_N 3
 #define BITS 21
 
@@ -28,7 +28,7 @@ typedef struct {
     uint64_t mask;
 } Table;
 
-/* The column of ``code`` in a codetable.CodeTable, or -1. */
+/* The column of ``code`` in a _codetable.CodeTable, or -1. */
 static inline int64_t table_find(const Table *t, uint64_t code) {
     uint64_t slot = (code * MULTIPLIER) >> t->shift;
     for (;;) {
@@ -127,7 +127,7 @@ static int rows_begin(Rows *r, Py_ssize_t most) {
     return 0;
 }
 
-/* Counts → (1 + log) tf × idf, the row scaled to unit length; as tfidf.tfidf_matrix. */
+/* Counts → (1 + log) tf × idf, the row scaled to unit length; as _tfidf.tfidf_matrix. */
 static void rows_end(Rows *r, Py_ssize_t doc) {
     double squares = 0.0;
     for (Py_ssize_t i = r->first; i < r->k; i++) {

@@ -1,32 +1,22 @@
-"""Feature extraction: TF-IDF over morpheme n-grams, optionally joined with character n-grams.
+"""Morpheme n-gram TF-IDF: scikit-learn's ``TfidfVectorizer`` fitted as it is, transforming on
+integer codes.
 
-The vectorizers take *analysed* documents, ``(text, morphemes)`` pairs, so that Kiwi runs once per
-document however many times the features are fitted (cross-validation, threshold tuning).
+The documents are ``Analysed`` pairs; the vectorizer reads their morphemes (``_morphemes_of``) and
+leaves them unprocessed (``_identity``), as ``build_features`` sets it up.
 """
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 
-from . import charngrams, compiled
-from .codetable import CodeTable, built_for, pack_windows
-from .tfidf import tfidf_matrix
-
-MORPH = "morph"
-CHAR = "char"
-
-
-class Analysed(NamedTuple):
-    """A document after morpheme analysis: its text (for character n-grams) and its morphemes."""
-
-    text: str
-    morphemes: list[str]
+from ..tokenize import Analysed
+from . import _compiled
+from ._codetable import CodeTable, built_for, pack_windows
+from ._tfidf import tfidf_matrix
 
 
 def _morphemes_of(doc: Analysed) -> list[str]:
@@ -35,10 +25,6 @@ def _morphemes_of(doc: Analysed) -> list[str]:
 
 def _identity(doc: Analysed) -> Analysed:
     return doc
-
-
-def _text_of(doc: Analysed) -> str:
-    return doc[0].lower()
 
 
 # Morpheme ids packed into one 64-bit n-gram code: up to 2^21 - 1 distinct morphemes, 3-grams.
@@ -86,8 +72,8 @@ class MorphemeTfidf(TfidfVectorizer):
     """``TfidfVectorizer`` over morpheme lists whose ``transform`` skips scikit-learn's per-token
     Python bookkeeping (17 µs per headline): a whole batch's morphemes become ids in one C-level
     ``map``, its n-grams packed integer codes looked up in a hash table (``_NgramIndex``) and
-    counted and weighted document by document in C (``compiled.morph_matrix``), or with numpy
-    (n-grams that would cross two documents masked out, ``tfidf.tfidf_matrix``) where the kernels
+    counted and weighted document by document in C (``_compiled.morph_matrix``), or with numpy
+    (n-grams that would cross two documents masked out, ``_tfidf.tfidf_matrix``) where the kernels
     are not built. Fitting is scikit-learn's own; the values are identical."""
 
     def transform(self, raw_documents: Any) -> sparse.csr_matrix:
@@ -97,7 +83,7 @@ class MorphemeTfidf(TfidfVectorizer):
             preprocess, tokenize = self.build_preprocessor(), self.build_tokenizer()
             token_lists = [tokenize(preprocess(doc)) for doc in raw_documents]
         index = self._index()
-        if index is not None and compiled.available():
+        if index is not None and _compiled.available():
             return self._compiled_rows(token_lists, index)
         rows, cols = self._ngram_columns(token_lists)
         return tfidf_matrix(rows, cols, len(token_lists), self.idf_, self.sublinear_tf)
@@ -109,7 +95,7 @@ class MorphemeTfidf(TfidfVectorizer):
         flat, ids = self._ids(token_lists, index)
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         extra = self._spaced_columns(flat, lengths, ids)
-        return compiled.morph_matrix(ids, lengths, self.ngram_range, extra, index.table, self.idf_, self.sublinear_tf)
+        return _compiled.morph_matrix(ids, lengths, self.ngram_range, extra, index.table, self.idf_, self.sublinear_tf)
 
     def _index(self) -> _NgramIndex | None:
         """The integer index of the current vocabulary, built on first use (~0.2 s for 200k
@@ -198,92 +184,3 @@ class MorphemeTfidf(TfidfVectorizer):
             rows.append(doc[starts][column >= 0])
             cols.append(column[column >= 0])
         return np.concatenate(rows), np.concatenate(cols)
-
-
-@dataclass(frozen=True)
-class FeatureSettings:
-    """The feature settings that matter; stored with every model."""
-
-    ngram_range: tuple[int, int] = (1, 2)
-    min_df: int = 1
-    max_df: float = 1.0
-    sublinear_tf: bool = True
-    char_ngrams: tuple[int, int] | None = (1, 3)
-    char_weight: float = 1.0
-    max_features: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> FeatureSettings:
-        known = {f for f in cls.__dataclass_fields__}
-        values = {k: v for k, v in raw.items() if k in known}
-        for key in ("ngram_range", "char_ngrams"):
-            if values.get(key) is not None:
-                values[key] = tuple(values[key])
-        return cls(**values)
-
-
-def build_features(settings: FeatureSettings | None = None) -> FeatureUnion:
-    """An unfitted transformer from ``Analysed`` documents to a sparse TF-IDF matrix."""
-    s = settings or FeatureSettings()
-    common: dict[str, Any] = {
-        "min_df": s.min_df,
-        "max_df": s.max_df,
-        "sublinear_tf": s.sublinear_tf,
-        "max_features": s.max_features,
-    }
-    parts: list[tuple[str, Any]] = [
-        (
-            MORPH,
-            MorphemeTfidf(
-                preprocessor=_identity,
-                tokenizer=_morphemes_of,
-                token_pattern=None,
-                lowercase=False,
-                ngram_range=s.ngram_range,
-                **common,
-            ),
-        )
-    ]
-    weights = {MORPH: 1.0}
-    if s.char_ngrams is not None:
-        if s.char_ngrams[1] <= charngrams.MAX_N:  # the numpy vectorizer: same features, 3-4x faster
-            char: Any = charngrams.CharNgramTfidf(ngram_range=s.char_ngrams, preprocessor=_text_of, **common)
-        else:
-            char = TfidfVectorizer(analyzer="char_wb", preprocessor=_text_of, ngram_range=s.char_ngrams, **common)
-        parts.append((CHAR, char))
-        weights[CHAR] = s.char_weight
-    return FeatureUnion(parts, transformer_weights=weights)
-
-
-def blocks(union: FeatureUnion, docs: list[Analysed]) -> list[sparse.csr_matrix]:
-    """Each vectorizer's weighted block of ``union.transform(docs)``, in column order, without
-    FeatureUnion's per-call dispatch overhead (~0.5 ms), which matters when the service tags one
-    document per request. A linear model can score the blocks one by one (``LinearTagModel.
-    decision_function``) instead of paying for ``hstack`` (4 µs per headline)."""
-    weights = union.transformer_weights or {}
-    out = []
-    for name, vectorizer in union.transformer_list:
-        block = vectorizer.transform(docs)
-        weight = weights.get(name, 1.0)
-        out.append(block * weight if weight != 1.0 else block)
-    return out
-
-
-def transform(union: FeatureUnion, docs: list[Analysed]) -> sparse.csr_matrix:
-    """``union.transform(docs)``: the blocks side by side."""
-    parts = blocks(union, docs)
-    return sparse.hstack(parts, format="csr") if len(parts) > 1 else parts[0].tocsr()
-
-
-def feature_kinds(union: FeatureUnion) -> list[tuple[str, str]]:
-    """``(kind, feature)`` for every column of a fitted union, kind being ``morph`` or ``char``."""
-    out: list[tuple[str, str]] = []
-    for name, vectorizer in union.transformer_list:
-        out.extend((name, feat) for feat in vectorizer.get_feature_names_out())
-    return out
-
-
-__all__ = ["Analysed", "FeatureSettings", "blocks", "build_features", "feature_kinds", "transform"]
