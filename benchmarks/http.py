@@ -1,6 +1,7 @@
 """HTTP benchmark: POST /v1/tag latency and throughput against in-process tagging, in one run.
 
 Usage: python benchmarks/http.py [--article seeds/003_b381bc2aae702c6e.txt] [--requests 300] [--rounds 16]
+                                 [--part all|workers|backends] [--postgres URL]
 
 Trains the default model into a temporary folder, measures ``Tagger.tag`` on the article in this
 process, then starts ``ktag serve`` (gunicorn) with 1 and with 2 workers on a free loopback port,
@@ -10,6 +11,9 @@ Then the 2-worker throughput and p50 latency of gevent against sync, with both s
 side by side and taking turns over --rounds batches (the machine is shared: its load changes
 within a run); and with 20 half-open connections held open (a request line and some headers, never
 finished), how many of 10 /healthz and 10 POST /v1/tag from another client answer within 1 s.
+Then a SQLite-backed and a PostgreSQL-backed server side by side (``--part backends`` runs only
+that; ``--postgres URL`` names a server's admin database, else a throwaway server is started):
+their tagging p50, and the p50 of a document PATCH on each.
 Prints figures and the ratios the service issues name; never passes or fails.
 """
 from __future__ import annotations
@@ -33,6 +37,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 from classifier.registry import ModelRegistry  # noqa: E402
 from classifier.training import load_dataset, train  # noqa: E402
@@ -51,16 +56,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def start_server(work: Path, workers: int, worker_class: str = "gevent") -> tuple[subprocess.Popen, int]:
+def start_server(
+    work: Path, workers: int, worker_class: str = "gevent", env: dict[str, str] | None = None, timeout: float = 120
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {**os.environ, "KTAG_DATA": str(work / "var"), "KTAG_MODELS": str(work / "models"), "KTAG_TOKENS": "bench:x"}
+    env = {**os.environ, "KTAG_DATA": str(work / "var"), "KTAG_MODELS": str(work / "models"), "KTAG_TOKENS": "bench:x", **(env or {})}
     log = (work / f"server-{worker_class}-{workers}-{port}.log").open("wb")
     proc = subprocess.Popen(
         ["ktag", "serve", "--port", str(port), "--workers", str(workers), "--worker-class", worker_class],
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     log.close()
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -77,8 +84,14 @@ def stop_server(proc: subprocess.Popen) -> None:
     proc.wait(timeout=60)
 
 
-def load(port: int, body: bytes, total: int, concurrency: int) -> tuple[list[float], float, int]:
-    """Send ``total`` requests from ``concurrency`` threads; latencies (s), wall time, errors."""
+Request = tuple[str, str, bytes, dict[str, str]]  # method, path, body, headers
+
+
+def load(
+    port: int, body: bytes, total: int, concurrency: int, request: Callable[[int], Request] | None = None
+) -> tuple[list[float], float, int]:
+    """Send ``total`` requests (``POST /v1/tag`` of ``body``, or the ``request(i)`` of each) from
+    ``concurrency`` threads; latencies (s), wall time, errors."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -88,11 +101,13 @@ def load(port: int, body: bytes, total: int, concurrency: int) -> tuple[list[flo
         nonlocal errors
         while True:
             with lock:
-                if next(counter, None) is None:
+                i = next(counter, None)
+                if i is None:
                     return
+            method, path, data, headers = request(i) if request else ("POST", "/v1/tag", body, {})
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             start = time.perf_counter()
-            conn.request("POST", "/v1/tag", body=body, headers={"Content-Type": "application/json"})
+            conn.request(method, path, body=data, headers={"Content-Type": "application/json", **headers})
             response = conn.getresponse()
             response.read()
             elapsed = time.perf_counter() - start
@@ -115,6 +130,8 @@ def main() -> None:
     parser.add_argument("--article", type=Path, default=ROOT / "seeds" / "003_b381bc2aae702c6e.txt")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=16)
+    parser.add_argument("--part", choices=("all", "workers", "backends"), default="all", help="backends: only SQLite against PostgreSQL")
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server's admin database (default: a throwaway one, tests/postgres.py)")
     args = parser.parse_args()
     article = args.article.read_text(encoding="utf-8")
     body = json.dumps({"text": article}, ensure_ascii=False).encode("utf-8")
@@ -137,6 +154,10 @@ def main() -> None:
             inproc.append(time.perf_counter() - start)
         in_p50 = statistics.median(inproc)
         print(f"in-process Tagger.tag: p50 {in_p50 * 1000:.1f} ms, p99 {percentile(inproc, 0.99) * 1000:.1f} ms")
+        if args.part in ("all", "backends"):
+            backends(work, body, args.requests, args.rounds, args.postgres)
+        if args.part == "backends":
+            return
 
         rps: dict[tuple[str, int], float] = {}
         for kind in ("gevent", "sync"):
@@ -192,6 +213,61 @@ def main() -> None:
                 print(f"{kind}, 2 workers, 20 half-open connections held: {slow_clients(port, body)}")
             finally:
                 stop_server(proc)
+
+
+def backends(work: Path, body: bytes, requests: int, rounds: int, admin: str | None) -> None:
+    """A SQLite-backed and a PostgreSQL-backed server (2 gevent workers each) side by side, taking
+    turns: tagging p50 of one against the other, and the p50 of a document PATCH on each."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import postgres
+
+    folder = None
+    if admin is None:
+        folder = Path(tempfile.mkdtemp(prefix="ktag-bench-postgres-"))
+        admin = postgres.start(folder)
+    servers: dict[str, tuple[subprocess.Popen, int]] = {}
+    try:
+        database = postgres.new_database(admin)
+        servers["sqlite"] = start_server(work, 2, timeout=300)
+        servers["postgresql"] = start_server(work, 2, env={"KTAG_DATABASE_URL": database}, timeout=300)
+        docs = [f"bench-{n}" for n in range(8)]
+        for _, port in servers.values():  # documents of the bench's own to edit, on each store
+            for doc in docs:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("POST", "/v1/documents", body=json.dumps({"id": doc, "text": "편집 측정용 문서"}).encode(),
+                             headers={"Content-Type": "application/json", "Authorization": "Bearer x"})
+                conn.getresponse().read()
+            load(port, body, 20, 2)
+        edits = iter(range(10**9))
+
+        def patch(i: int) -> Request:
+            n = next(edits)
+            return ("PATCH", f"/v1/documents/{docs[n % len(docs)]}", json.dumps({"title": f"t{n}"}).encode(), {"Authorization": "Bearer x"})
+
+        tagging: dict[str, list[float]] = {k: [] for k in servers}
+        patching: dict[str, list[float]] = {k: [] for k in servers}
+        errors = 0
+        for n in range(rounds):
+            for kind in ("sqlite", "postgresql") if n % 2 == 0 else ("postgresql", "sqlite"):
+                lat, _, bad = load(servers[kind][1], body, requests // 4, 2)
+                tagging[kind] += lat
+                lat, _, bad2 = load(servers[kind][1], body, requests // 4, 2, patch)
+                patching[kind] += lat
+                errors += bad + bad2
+    finally:
+        for proc, _ in servers.values():
+            stop_server(proc)
+        if folder is not None:
+            postgres.stop(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+    p50 = {k: percentile(v, 0.5) for k, v in tagging.items()}
+    edit = {k: percentile(v, 0.5) for k, v in patching.items()}
+    print(
+        f"label store backends, 2 gevent workers each, side by side, {rounds} alternating batches: tagging p50 "
+        f"SQLite {p50['sqlite'] * 1000:.1f} ms, PostgreSQL {p50['postgresql'] * 1000:.1f} ms, "
+        f"PostgreSQL / SQLite {p50['postgresql'] / p50['sqlite']:.3f} (target <= 1.05); document PATCH p50 "
+        f"SQLite {edit['sqlite'] * 1000:.1f} ms, PostgreSQL {edit['postgresql'] * 1000:.1f} ms; errors {errors}"
+    )
 
 
 def slow_clients(port: int, body: bytes, held: int = 20, probes: int = 10) -> str:

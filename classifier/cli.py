@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from .cache import MorphemeCache
 from .inputs import check_inputs, count_records, iter_documents, iter_records
 from .registry import ModelRegistry, default_models_dir
 from .shares import parse_shares
-from .store import DB_FILE, LabelStore, import_files
+from .store import database_url, import_files, model_registry, open_store, store_exists
 from .suspects import dataset_suspects
 from .training import DEFAULT_LABELS, SETTINGS_FILE, ensure_model, load_dataset, train
 from .tune import format_trials, save_settings, tune_dataset
@@ -69,7 +68,8 @@ no_cache_option = click.option("--no-cache", is_flag=True, help="Analyse every t
 
 
 def _registry(models: Path | None) -> ModelRegistry:
-    return ModelRegistry(models or default_models_dir())
+    """The models, with the current version where the label store keeps it (``KTAG_DATABASE_URL``)."""
+    return model_registry(models or default_models_dir())
 
 
 @click.group(cls=KtagGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -382,15 +382,17 @@ def tune_cmd(
     click.echo(f"best settings saved to {path}; 'ktag train' on this data uses them")
 
 
-def _data_dir(data: Path | None) -> Path:
-    return data or Path(os.environ.get("KTAG_DATA") or "var")
-
-
 data_option = click.option(
     "--data",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Label store folder (default: $KTAG_DATA or ./var).",
+    help="This host's data folder: the SQLite label store and the token file (default: $KTAG_DATA or ./var).",
+)
+database_option = click.option(
+    "--database",
+    metavar="URL",
+    default=None,
+    help="The label store: sqlite:///path or postgresql://... (default: $KTAG_DATABASE_URL, else the SQLite file in --data).",
 )
 
 
@@ -402,22 +404,25 @@ data_option = click.option(
 @click.option("--dev", is_flag=True, help="Flask's debug server instead of gunicorn (one process).")
 @click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=None, help="Labels for the default model and for an empty store (default: $KTAG_LABELS or labels).")
 @data_option
+@database_option
 @models_option
 def serve_cmd(
-    host: str, port: int, workers: int, worker_class: str, dev: bool, labels: Path | None, data: Path | None, models: Path | None
+    host: str, port: int, workers: int, worker_class: str, dev: bool, labels: Path | None, data: Path | None, database: str | None,
+    models: Path | None,
 ) -> None:
     """Run the HTTP service (API under /v1), training the default model first if there is none.
 
     Settings come from KTAG_* variables or a KTAG_CONFIG file (see the README).
 
     Example: KTAG_TOKENS=alice:s3cret ktag serve --port 8000 --workers 2
+    Example: ktag serve --database postgresql://ktag@db/ktag --models /shared/models
     """
     from service.config import load_config
     from service.server import serve, serve_dev
 
-    given = {"DATA": data, "MODELS": models, "LABELS": labels}
+    given = {"DATA": data, "DATABASE_URL": database, "MODELS": models, "LABELS": labels}
     settings = load_config({k: str(v) for k, v in given.items() if v is not None})  # options > KTAG_* > file
-    registry = ModelRegistry(settings["MODELS"])
+    registry = model_registry(settings["MODELS"], database_url(settings["DATABASE_URL"] or None, settings["DATA"]))
     ensure_model(registry, settings["LABELS"], _stderr)
     config = {k: settings[k] for k in given}
     if dev:
@@ -433,13 +438,16 @@ def serve_cmd(
 @click.option("--pool", is_flag=True, help="The files are unlabelled documents (any input 'ktag tag' reads): add new ids to the pool that suggestions rank.")
 @paths_anywhere_option
 @data_option
-def import_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, who: str, pool: bool, paths_anywhere: bool, data: Path | None) -> None:
+@database_option
+def import_cmd(
+    labelled: tuple[Path, ...], taxonomy: Path | None, who: str, pool: bool, paths_anywhere: bool, data: Path | None, database: str | None
+) -> None:
     """Add labelled files (JSONL, CSV, folders) to the label store, all or nothing.
 
     Example: ktag import more-labels.jsonl --data var
     Example: ktag import --pool crawled.jsonl --data var
     """
-    store = LabelStore(_data_dir(data))
+    store = open_store(database_url(database, data))
     if pool:
         if taxonomy is not None:
             raise click.ClickException("--taxonomy has no meaning with --pool")
@@ -453,15 +461,16 @@ def import_cmd(labelled: tuple[Path, ...], taxonomy: Path | None, who: str, pool
 @main.command("export")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @data_option
-def export_cmd(folder: Path, data: Path | None) -> None:
+@database_option
+def export_cmd(folder: Path, data: Path | None, database: str | None) -> None:
     """Write the label store as taxonomy.json + documents.jsonl, which 'ktag train' reads.
 
     Example: ktag export exported/ && ktag train exported/
     """
-    store_dir = _data_dir(data)
-    if not (store_dir / DB_FILE).is_file():
-        raise click.ClickException(f"no label store in {store_dir}")
-    count = LabelStore(store_dir).export(folder)
+    url = database_url(database, data)
+    if not store_exists(url):
+        raise click.ClickException(f"no label store at {url}")
+    count = open_store(url).export(folder)
     click.echo(f"{count} documents written to {folder}")
 
 

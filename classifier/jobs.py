@@ -2,98 +2,54 @@
 
 A retrain runs in its own process (``python -m classifier.jobs``), not in a web worker: Kiwi holds
 the GIL while it analyses, so a training thread would stall every request of its worker. The job's
-state lives in SQLite, so any worker can answer ``GET /v1/jobs/<id>``, and only one job runs at a
-time across all workers.
+state lives in the label store, so any worker of any host can answer ``GET /v1/jobs/<id>``, and
+only one job runs at a time across all of them.
 
-Job state survives crashes: each job records its process id and that process's start time, and
-every read reconciles the records with the processes (at the service's start too): a job whose
-process is gone, or whose pid now belongs to another process, is failed with the reason. A job
-activates its model by compare-and-set against the ``CURRENT`` it started from, so a rollback made
+Job state survives crashes: each job records its host, its process id and that process's start
+time, and every read reconciles the records with the processes (at the service's start too): a job
+whose process is gone, or whose pid now belongs to another process, is failed with the reason.
+Another host cannot look at that process, so the job's process also beats (``beat``, every
+``BEAT_SECONDS``) and other hosts fail it once it has been silent for ``SILENT_SECONDS``. A job
+activates its model by compare-and-set against the current version it started from, so a rollback made
 while it trained is never overwritten, and only when ``classifier.activation`` does not hold it
 back; a finished job says whether it ``activated`` its version and, when not, why (``held_back``).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .activation import DEFAULT_MAX_DROP, TAG_WITHOUT_EXAMPLES, empty_tags_message, outcome, tags_without_examples
 from .cache import MorphemeCache
-from .exceptions import JobConflict, JobNotFound
+from .exceptions import KtagError
 from .processes import process_alive, process_start
 from .registry import ModelRegistry
-from .store import LabelStore, now
+from .store import Job, LabelStore, database_url, open_store
 from .data import read_user_words
 from .training import Dataset, train, tuned_settings
 
 RUNNING_STATES = ("queued", "running")
 # A queued job whose process has not registered yet is presumed alive this long.
 _START_GRACE_SECONDS = 60.0
+# A running job's process says it is alive this often; other hosts give up on it after a silence.
+BEAT_SECONDS = 10.0
+SILENT_SECONDS = 60.0
 
 
-@dataclass
-class Job:
-    id: str
-    state: str
-    progress: float = 0.0
-    message: str = ""
-    metrics: dict[str, Any] | None = None
-    version: str | None = None
-    error: str | None = None
-    pid: int | None = None
-    created: str = ""
-    updated: str = ""
-    started: int | None = None  # the process's start time (clock ticks after boot), to tell a reused pid
-    base: str | None = None  # what CURRENT held when the job was started
-    activated: bool | None = None  # whether it made its version current (None until it succeeds)
-    held_back: dict[str, Any] | None = None  # why it did not (``Activation.to_dict``)
-    warnings: list[dict[str, str]] = field(default_factory=list)  # known at the start: {code, message}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "state": self.state,
-            "progress": round(self.progress, 3),
-            "message": self.message,
-            "metrics": self.metrics,
-            "version": self.version,
-            "error": self.error,
-            "created": self.created,
-            "updated": self.updated,
-            "activated": self.activated,
-            "held_back": self.held_back,
-            "warnings": self.warnings,
-        }
-
-
-def _job(row: Any) -> Job:
-    return Job(
-        row["id"],
-        row["state"],
-        row["progress"],
-        row["message"],
-        json.loads(row["metrics"]) if row["metrics"] else None,
-        row["version"],
-        row["error"],
-        row["pid"],
-        row["created"],
-        row["updated"],
-        row["started"],
-        row["base"],
-        None if row["activated"] is None else bool(row["activated"]),
-        json.loads(row["held_back"]) if row["held_back"] else None,
-        json.loads(row["warnings"]) if row["warnings"] else [],
-    )
+def this_host() -> str:
+    """The name jobs record as the machine that runs their process."""
+    return socket.gethostname()
 
 
 class JobBook:
@@ -104,9 +60,13 @@ class JobBook:
 
     def _gone(self, job: Job) -> str | None:
         """Why a queued or running job's process no longer runs it, or ``None`` while it does."""
+        if job.host and job.host != this_host():
+            if job.beat is None:
+                return None if _age(job.created) < _START_GRACE_SECONDS else f"the training process on {job.host} never started"
+            silent = time.time() - job.beat
+            return None if silent < SILENT_SECONDS else f"the training process on {job.host} has been silent for {silent:.0f} s"
         if job.pid is None:
-            created = time.mktime(time.strptime(job.created[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
-            if time.time() - created < _START_GRACE_SECONDS:
+            if _age(job.created) < _START_GRACE_SECONDS:
                 return None
             return "the training process never started"
         if not process_alive(job.pid):
@@ -115,63 +75,53 @@ class JobBook:
             return f"the training process is gone (pid {job.pid} now belongs to another process)"
         return None
 
-    def _reconcile(self, conn: Any) -> None:
-        for row in conn.execute("SELECT * FROM jobs WHERE state IN ('queued', 'running')").fetchall():
-            job = _job(row)
-            reason = self._gone(job)
-            if reason is not None:
-                conn.execute(
-                    "UPDATE jobs SET state = 'failed', error = ?, message = 'failed', updated = ? WHERE id = ? AND state IN ('queued', 'running')",
-                    (reason, now(), job.id),
-                )
-
     def reconcile(self) -> None:
         """Fail every queued or running job whose process is gone (or whose pid was reused)."""
-        with self.store._write() as conn:
-            self._reconcile(conn)
+        self.store.reconcile_jobs(self._gone)
 
     def start(self, base: str | None = None, warnings: list[dict[str, str]] | None = None) -> Job:
-        """A new queued job that will activate its model only if ``CURRENT`` still holds
+        """A new queued job that will activate its model only if the current version is still
         ``base``; refused (``JobConflict``) while another one runs. Jobs whose process died without
         saying so are failed first, so they never block retraining. ``warnings``: what is known
         to go wrong before it trains ({code, message} each)."""
-        with self.store._write() as conn:
-            self._reconcile(conn)
-            running = conn.execute("SELECT id FROM jobs WHERE state IN ('queued', 'running')").fetchone()
-            if running is not None:
-                raise JobConflict(running["id"])
-            job_id = uuid.uuid4().hex[:12]
-            stamp = now()
-            conn.execute(
-                "INSERT INTO jobs (id, state, progress, message, created, updated, base, warnings) VALUES (?, 'queued', 0, 'queued', ?, ?, ?, ?)",
-                (job_id, stamp, stamp, base, json.dumps(warnings or [], ensure_ascii=False)),
-            )
-            return _job(conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone())
+        return self.store.create_job(uuid.uuid4().hex[:12], base=base, warnings=warnings or [], host=this_host(), gone=self._gone)
 
     def attach(self, job_id: str, pid: int) -> None:
         """Record the process that runs the job, with its start time."""
         self.update(job_id, pid=pid, started=process_start(pid))
 
     def update(self, job_id: str, **values: Any) -> None:
-        allowed = ("state", "progress", "message", "metrics", "version", "error", "pid", "started", "activated", "held_back")
-        sets = {k: v for k, v in values.items() if k in allowed}
-        for key in ("metrics", "held_back"):
-            if sets.get(key) is not None:
-                sets[key] = json.dumps(sets[key], ensure_ascii=False)
-        with self.store._write() as conn:
-            conn.execute(
-                f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in sets)}, updated = ? WHERE id = ?",
-                [*sets.values(), now(), job_id],
-            )
+        self.store.update_job(job_id, values)
 
     def get(self, job_id: str) -> Job:
         """The job, reconciled with its process first (a crashed one reads as failed)."""
-        with self.store._write() as conn:
-            self._reconcile(conn)
-            row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        if row is None:
-            raise JobNotFound(job_id)
-        return _job(row)
+        return self.store.get_job(job_id, self._gone)
+
+    @contextmanager
+    def beating(self, job_id: str) -> Iterator[None]:
+        """While the block runs, the job's ``beat`` says every ``BEAT_SECONDS`` that it is alive."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(BEAT_SECONDS):
+                try:
+                    self.update(job_id, beat=time.time())
+                except KtagError:  # the store is unavailable for a moment: the next beat may land
+                    pass
+
+        self.update(job_id, beat=time.time())
+        thread = threading.Thread(target=beat, name=f"ktag-beat-{job_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+
+def _age(stamp: str) -> float:
+    """Seconds since ``stamp`` (the store's UTC time stamps)."""
+    return time.time() - (time.mktime(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone)
 
 
 def start_warnings(store: LabelStore) -> list[dict[str, str]]:
@@ -190,16 +140,18 @@ def launch(
     folder whose ``userdict.txt`` and tuned ``settings.json`` the retrain uses, as ``ktag train``.
     ``max_drop``: the largest macro-F1 drop that still activates it (``classifier.activation``)."""
     book = JobBook(store)
-    job = book.start(base=ModelRegistry(models).pointer(), warnings=start_warnings(store))
+    job = book.start(base=store.model_pointer(models).read(), warnings=start_warnings(store))
     command = [
         sys.executable, "-m", "classifier.jobs",
-        "--data", str(store.folder), "--models", str(models), "--job", job.id, "--folds", str(folds), "--max-drop", repr(max_drop),
+        "--models", str(models), "--job", job.id, "--folds", str(folds), "--max-drop", repr(max_drop),
     ]
     if not activate:
         command.append("--no-activate")
     if labels is not None:
         command += ["--labels", str(labels)]
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+    # The store's URL goes by the environment, not the command line, where others could read a password.
+    env = {**os.environ, "KTAG_DATABASE_URL": store.url}
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     book.attach(job.id, proc.pid)
 
     def reap() -> None:  # no zombie left behind, and a crash is recorded
@@ -217,7 +169,7 @@ def store_dataset(store: LabelStore, labels: Path | None = None) -> Dataset:
     ``labels`` (what ``ktag train labels/`` would use besides the documents)."""
     folders = [labels] if labels is not None and labels.is_dir() else []
     settings, settings_path = tuned_settings(folders)
-    return Dataset(store.labelled(), store.taxonomy(), read_user_words(folders), [str(store.path)], settings, settings_path)
+    return Dataset(store.labelled(), store.taxonomy(), read_user_words(folders), [store.location], settings, settings_path)
 
 
 def run(
@@ -240,10 +192,11 @@ def run(
         book.update(job_id, message=message, progress=fraction)
 
     try:
-        dataset = store_dataset(store, labels)
-        result = train(
-            dataset, registry, folds=folds, activate=activate, progress=progress, cache=MorphemeCache(), max_drop=max_drop, expected=base
-        )
+        with book.beating(job_id):
+            dataset = store_dataset(store, labels)
+            result = train(
+                dataset, registry, folds=folds, activate=activate, progress=progress, cache=MorphemeCache(), max_drop=max_drop, expected=base
+            )
         assert result.version is not None and result.activation is not None
     except Exception as exc:  # recorded for GET /v1/jobs/<id>; the process then exits non-zero
         book.update(job_id, state="failed", error=f"{type(exc).__name__}: {exc}", message="failed")
@@ -258,8 +211,7 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Run one ktag training job (started by the service).")
-    parser.add_argument("--data", required=True, type=Path)
+    parser = argparse.ArgumentParser(description="Run one ktag training job (started by the service; the store is KTAG_DATABASE_URL).")
     parser.add_argument("--models", required=True, type=Path)
     parser.add_argument("--job", required=True)
     parser.add_argument("--folds", type=int, default=5)
@@ -267,8 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--labels", type=Path, default=None)
     parser.add_argument("--max-drop", type=float, default=DEFAULT_MAX_DROP)
     args = parser.parse_args(argv)
+    store = open_store(database_url())
     run(
-        LabelStore(args.data), ModelRegistry(args.models), args.job,
+        store, ModelRegistry(args.models, pointer=store.model_pointer(args.models)), args.job,
         activate=not args.no_activate, folds=args.folds, labels=args.labels, max_drop=args.max_drop,
     )
 

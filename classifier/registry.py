@@ -15,29 +15,23 @@ accident:
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .crossval import CrossVal
 from .exceptions import KtagError, ModelIntegrityError, ModelNotFound
 from .modelfile import check_folder, read_metadata
+from .pointer import ANY, CURRENT_FILE, FilePointer, ModelPointer
 from .processes import process_alive
 from .tagger import Tagger
 
-CURRENT_FILE = "CURRENT"
-LOCK_FILE = ".lock"
 _VERSION = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 _STAGING = re.compile(r"^\.tmp-(?P<version>.+)-(?P<pid>\d+)$")
-# Any = "whatever CURRENT holds" in ``activate``.
-ANY: Any = object()
 
 
 def default_models_dir() -> Path:
@@ -46,25 +40,18 @@ def default_models_dir() -> Path:
 
 
 class ModelRegistry:
-    def __init__(self, root: str | Path) -> None:
+    """Versions under ``root``; which one is current is kept by ``pointer`` (default: the
+    ``CURRENT`` file in ``root``; a shared database's for several hosts, ``classifier.store``)."""
+
+    def __init__(self, root: str | Path, pointer: ModelPointer | None = None) -> None:
         self.root = Path(root)
+        self.current_pointer = pointer or FilePointer(self.root)
         self._checked: dict[str, tuple[tuple[int, ...], str | None]] = {}
 
     def new_version(self) -> str:
         return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
 
     # -- writing -----------------------------------------------------------------------------------
-    @contextmanager
-    def _lock(self) -> Iterator[None]:
-        """An exclusive lock on the registry (``flock``), for read-compare-write of ``CURRENT``."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / LOCK_FILE).open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-
     def save(
         self,
         tagger: Tagger,
@@ -111,13 +98,7 @@ class ModelRegistry:
         ``None`` for no pointer), only if ``CURRENT`` still holds it: returns whether it did."""
         if version not in self.versions():
             raise ModelNotFound(self.root, version)
-        with self._lock():
-            if expected is not ANY and self.pointer() != expected:
-                return False
-            tmp = self.root / f".{CURRENT_FILE}.{os.getpid()}"
-            tmp.write_text(version + "\n", encoding="utf-8")
-            os.replace(tmp, self.root / CURRENT_FILE)
-        return True
+        return self.current_pointer.swap(version, expected)
 
     # -- reading ------------------------------------------------------------------------------------
     def versions(self) -> list[str]:
@@ -136,13 +117,8 @@ class ModelRegistry:
         return [name for _, _, name in sorted(found)]
 
     def pointer(self) -> str | None:
-        """What ``CURRENT`` says, whether or not that version exists; ``None`` without one."""
-        try:
-            return (self.root / CURRENT_FILE).read_text(encoding="utf-8").strip() or None
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except (OSError, UnicodeDecodeError):
-            return None
+        """What the pointer says, whether or not that version exists; ``None`` without one."""
+        return self.current_pointer.read()
 
     def current(self) -> str | None:
         """``CURRENT``'s version when it is stored (it may still fail its checks: ``problem``)."""

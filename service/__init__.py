@@ -14,7 +14,7 @@ from classifier.data import Taxonomy, find_taxonomy, read_labelled
 from classifier.jobs import JobBook
 from classifier.registry import ModelRegistry
 from classifier.exceptions import StoreUnavailable
-from classifier.store import SHIPPED, LabelStore
+from classifier.store import SHIPPED, LabelStore, database_url, open_store
 from classifier.tagger import Tagger
 
 from . import errors
@@ -76,21 +76,23 @@ def create_app(
     store: LabelStore | None = None,
 ) -> Flask:
     """The ktag app. Settings: defaults < ``KTAG_CONFIG`` file < ``KTAG_*`` variables < ``config``.
-    A given ``tagger`` is served as is (no hot reload); a given ``store`` replaces ``DATA``."""
+    A given ``tagger`` is served as is (no hot reload); a given ``store`` replaces ``DATABASE_URL``
+    (default: the SQLite file in ``DATA``)."""
     settings = load_config(config)
     app = Flask(__name__)
     app.config.from_mapping(settings)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     data = Path(app.config["DATA"])
-    store = store or LabelStore(data, max_text_chars=app.config["MAX_TEXT_CHARS"])
-    registry = ModelRegistry(app.config["MODELS"])
+    store = store or open_store(database_url(app.config["DATABASE_URL"] or None, data), max_text_chars=app.config["MAX_TEXT_CHARS"])
+    # The current model is kept by the store: with a shared database, every host serves the same.
+    registry = ModelRegistry(app.config["MODELS"], pointer=store.model_pointer(app.config["MODELS"]))
     registry.clean_staging()  # interrupted saves
     try:  # a store that cannot be used now: the service still starts, tags, and says not ready
         import_labels_on_first_start(store, Path(app.config["LABELS"]))
         JobBook(store).reconcile()  # jobs whose process died with an earlier server
     except StoreUnavailable as exc:
         log.warning("%s", exc)
-    tokens, token_file = load_tokens(app.config["TOKENS"], app.config["TOKENS_FILE"], store.folder)
+    tokens, token_file = load_tokens(app.config["TOKENS"], app.config["TOKENS_FILE"], data)
     if token_file:
         log.warning("no KTAG_TOKENS configured: write access uses the token(s) in %s", token_file)
     holder = ModelHolder(registry, reload_seconds=app.config["RELOAD_SECONDS"], tagger=tagger)

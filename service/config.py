@@ -12,7 +12,8 @@ from classifier.activation import DEFAULT_MAX_DROP, check_max_drop
 from classifier.exceptions import InvalidValue, KtagError
 
 DEFAULTS: dict[str, Any] = {
-    "DATA": "var",  # label store folder
+    "DATA": "var",  # this host's folder: the SQLite label store (unless DATABASE_URL) and the token file
+    "DATABASE_URL": "",  # sqlite:///path or postgresql://...; empty: the SQLite file in DATA
     "MODELS": "models",  # model versions
     "LABELS": "labels",  # imported into an empty store on first start
     "TOKENS": "",  # comma-separated bearer tokens, each optionally "name:token"

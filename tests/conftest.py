@@ -7,12 +7,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from classifier.data import Taxonomy, read_labelled
 from classifier.inputs import InputDocument
+from classifier.store import LabelStore, SqliteStore, open_store
 from classifier.tagger import Tagger
 from classifier.tokenize import MorphemeAnalyzer
 
@@ -22,9 +24,85 @@ os.environ["KTAG_CACHE"] = str(Path(tempfile.mkdtemp(prefix="ktag-test-cache-"))
 
 pytest_plugins = ["browser"]  # Chromium + a live server for the web-page tests (tests/browser.py)
 
+# Label-store backends every store test runs on; KTAG_TEST_BACKEND=postgresql also points every
+# test's default store (KTAG_DATABASE_URL) at a fresh PostgreSQL database: the whole suite on it.
+BACKENDS = ("sqlite", "postgresql")
+WHOLE_SUITE_BACKEND = os.environ.get("KTAG_TEST_BACKEND", "sqlite")
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 MINI = DATA / "mini.jsonl"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin(tmp_path_factory) -> Iterator[str]:
+    """The URL of a PostgreSQL server's admin database: ``KTAG_TEST_POSTGRES`` (``.ci/run`` starts
+    one), else a throwaway server started here for the session."""
+    import postgres
+
+    given = os.environ.get("KTAG_TEST_POSTGRES")
+    if given:
+        yield given
+        return
+    folder = Path(tempfile.mkdtemp(prefix="ktag-test-postgres-"))
+    try:
+        url = postgres.start(folder)
+    except (RuntimeError, KeyError, OSError, subprocess.CalledProcessError) as exc:
+        pytest.fail(f"no PostgreSQL for the store tests ({exc}); install Debian's 'postgresql' package or set KTAG_TEST_POSTGRES")
+    os.environ["KTAG_TEST_POSTGRES"] = url  # servers and subprocesses of the tests reuse it
+    yield url
+    postgres.stop(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(request) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped after it)."""
+    import postgres
+
+    admin = request.getfixturevalue("postgres_admin")
+    url = postgres.new_database(admin)
+    yield url
+    postgres.drop_database(admin, url)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def new_store(backend: str, tmp_path: Path, request) -> Iterator[Callable[..., LabelStore]]:
+    """Makes fresh, empty label stores of the test's ``backend`` (each in its own file or database)."""
+    made: list[LabelStore] = []
+
+    def make(max_text_chars: int = 200_000) -> LabelStore:
+        if backend == "sqlite":
+            store: LabelStore = SqliteStore(tmp_path / f"store{len(made)}", max_text_chars=max_text_chars)
+        else:
+            store = open_store(request.getfixturevalue("postgres_url") if not made else _another_database(request), max_text_chars=max_text_chars)
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        store.close()
+
+
+def _another_database(request) -> str:
+    import postgres
+
+    admin = request.getfixturevalue("postgres_admin")
+    url = postgres.new_database(admin)
+    request.addfinalizer(lambda: postgres.drop_database(admin, url))
+    return url
+
+
+@pytest.fixture(autouse=WHOLE_SUITE_BACKEND == "postgresql")
+def whole_suite_on_postgres(request, monkeypatch) -> None:
+    """With KTAG_TEST_BACKEND=postgresql: every store the test's code opens by default (servers,
+    ``ktag`` commands, ``create_app``) is a fresh PostgreSQL database."""
+    monkeypatch.setenv("KTAG_DATABASE_URL", request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,9 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,15 @@ from pathlib import Path
 import requests
 
 from conftest import ktag_executable
+
+
+def in_threads(target: Callable[[int], None], count: int) -> None:
+    """Run ``target(0)`` … ``target(count - 1)`` in threads at once, and wait for them all."""
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def free_port() -> int:

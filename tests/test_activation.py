@@ -22,7 +22,7 @@ from classifier.data import TagDef, Taxonomy
 from classifier.exceptions import InvalidValue
 from classifier.registry import ModelRegistry
 from classifier.retrain import taxonomy_drift
-from classifier.store import LabelStore
+from classifier.store import LabelStore, SqliteStore
 from classifier.training import Dataset, train
 from service.config import ConfigError, load_config
 
@@ -221,7 +221,7 @@ def test_the_service_setting_has_a_default_an_env_variable_and_bounds():
 # -- is a retrain needed? ------------------------------------------------------------------------
 @pytest.fixture
 def store(tmp_path, taxonomy) -> LabelStore:
-    store = LabelStore(tmp_path / "var")
+    store = SqliteStore(tmp_path / "var")
     store.import_labelled(taxonomy, [], "test")
     return store
 

@@ -174,9 +174,9 @@ def test_import_a_pool_of_unlabelled_documents(tmp_path, run_ktag):
     pooled = run_ktag("import", "--pool", "crawled.jsonl", "--data", "store")
     assert pooled.returncode == 0, pooled.stderr
     assert pooled.stdout.strip() == "1 created, 1 skipped"
-    from classifier.store import LabelStore
+    from classifier.store import SqliteStore
 
-    store = LabelStore(tmp_path / "store")
+    store = SqliteStore(tmp_path / "store")
     assert [d.id for d in store.pool()] == ["new1"] and store.get("m001").labelled
     (tmp_path / "broken.jsonl").write_text('{"id": "new2", "text": "좋음"}\n{"id": "new3", "text": \n', encoding="utf-8")
     broken = run_ktag("import", "--pool", "broken.jsonl", "--data", "store")
@@ -305,6 +305,6 @@ def test_import_and_train_refuse_a_path_outside_the_labelled_files_folder(tmp_pa
     assert not (tmp_path / "models").exists()
     allowed = run_ktag("import", "labels/docs.jsonl", "--data", "var", "--paths-anywhere")
     assert allowed.returncode == 0, allowed.stderr
-    from classifier.store import LabelStore
+    from classifier.store import SqliteStore
 
-    assert LabelStore(tmp_path / "var").get("leak").text == "비밀 문서 본문"
+    assert SqliteStore(tmp_path / "var").get("leak").text == "비밀 문서 본문"

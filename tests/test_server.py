@@ -13,7 +13,7 @@ import requests
 
 from conftest import ROOT
 from conftest import use_default_model
-from liveserver import Server, running
+from liveserver import Server, in_threads, running
 
 TOKEN = {"Authorization": "Bearer tok-test"}
 ARTICLE = (ROOT / "seeds" / "001_6731a0a1adc20f47.txt").read_text(encoding="utf-8")
@@ -57,11 +57,7 @@ def test_concurrent_label_edits_are_all_kept(server):
                 else:
                     failures.append(f"{response.status_code} {response.text[:200]}")
 
-    threads = [threading.Thread(target=editor, args=(w,)) for w in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(editor, 8)
     assert failures == []
     assert sum(len(v) for v in acknowledged.values()) == 400
     for doc in docs:

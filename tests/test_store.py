@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -13,27 +14,33 @@ from classifier.exceptions import (
     InvalidValue,
     LabelledDataError,
     PreconditionFailed,
+    StoreUnavailable,
     TagExists,
     TagInUse,
     TextTooLong,
     UnknownTag,
 )
-from classifier.store import LabelStore, import_files
+from classifier.store import LabelStore, SqliteStore, import_files, open_store
 from classifier.training import Dataset, load_dataset, train
 
 from conftest import MINI, ROOT
 
 
+# Every test that takes ``store`` or ``new_store`` runs on each backend (``conftest.BACKENDS``).
 @pytest.fixture
-def store(tmp_path, taxonomy) -> LabelStore:
-    s = LabelStore(tmp_path / "var", max_text_chars=500)
+def store(new_store, taxonomy) -> LabelStore:
+    s = new_store(max_text_chars=500)
     s.import_labelled(taxonomy, read_labelled([MINI], taxonomy), "test")
     return s
 
 
-def test_wal_mode_and_import(store):
+def test_sqlite_store_is_in_wal_mode(tmp_path):
+    store = SqliteStore(tmp_path / "var")
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_import(store):
     assert len(store.documents()) == 40
     assert store.taxonomy().ids == ["healthcare-ai", "care-robots", "metaverse", "industry-policy"]
     assert store.tag_counts() == {"healthcare-ai": 8, "care-robots": 8, "metaverse": 8, "industry-policy": 8}
@@ -157,11 +164,11 @@ def test_listing_paging_and_filters(store):
         store.list(tag="nope")
 
 
-def test_import_of_export_is_identity(store, tmp_path):
+def test_import_of_export_is_identity(store, new_store, tmp_path):
     store.update("m001", {"title": "제목", "source": "https://example.org/m1"}, "a")
     store.create({"id": "p1", "text": "아직 라벨이 없는 기사", "labelled": False}, "a")
     assert store.export(tmp_path / "exported") == 41
-    copy = LabelStore(tmp_path / "copy")
+    copy = new_store()
     counts = import_files(copy, [tmp_path / "exported"], None, "test")
     assert counts["created"] == 41 and counts["tags"] == 4
     assert copy.snapshot() == store.snapshot() and copy.get("p1").labelled is False
@@ -183,12 +190,12 @@ def test_export_then_train_equals_training_from_the_store(store, tmp_path):
 
 def test_store_survives_reopening(store):
     store.update("m002", {"title": "유지"}, "a")
-    again = LabelStore(store.folder)
+    again = open_store(store.url)
     assert again.get("m002").title == "유지" and len(again.history("document", "m002")) == 2
 
 
-def test_shipped_labels_import(tmp_path):
-    s = LabelStore(tmp_path)
+def test_shipped_labels_import(new_store):
+    s = new_store()
     counts = import_files(s, [ROOT / "labels"], None, "first-start")
     shipped = len(read_labelled([ROOT / "labels"]))
     assert shipped > 45_000  # seeds, written examples and the labelled KLUE-YNAT headlines
@@ -225,30 +232,30 @@ def test_a_database_from_before_the_pool_is_migrated(tmp_path):
             " created TEXT NOT NULL, updated TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 1);"
             "INSERT INTO documents VALUES ('d1', NULL, '옛 문서', '', 't', 't', 3);"
         )
-    store = LabelStore(folder)
+    store = SqliteStore(folder)
     doc = store.get("d1")
     assert (doc.text, doc.revision, doc.labelled) == ("옛 문서", 3, True)
 
 
-def test_shipped_documents_keep_their_origin_through_export_and_import(tmp_path, taxonomy):
+def test_shipped_documents_keep_their_origin_through_export_and_import(new_store, tmp_path, taxonomy):
     from classifier.store import SHIPPED
 
-    first = LabelStore(tmp_path / "a")
+    first = new_store()
     first.import_labelled(taxonomy, read_labelled([ROOT / "tests" / "data" / "mini.jsonl"], taxonomy)[:3], "system", origin=SHIPPED)
     first.create({"id": "mine", "text": "내 문서"}, "alice")
     assert first.origin_counts() == {"own": 1, "shipped": 3}
     assert [d.id for d in first.list(origin="").items] == ["mine"]
     assert [d.id for d in first.documents(origin=SHIPPED)] == ["m001", "m002", "m003"]
     first.export(tmp_path / "out")
-    second = LabelStore(tmp_path / "b")
+    second = new_store()
     import_files(second, [tmp_path / "out"], None, "bob")
     assert second.origin_counts() == {"own": 1, "shipped": 3}
     assert second.get("m001").to_dict()["origin"] == "shipped" and second.get("mine").to_dict()["origin"] == "own"
 
 
-def test_a_bad_origin_in_an_import_is_refused(tmp_path, taxonomy):
+def test_a_bad_origin_in_an_import_is_refused(new_store, tmp_path, taxonomy):
     (tmp_path / "in.jsonl").write_text('{"id": "x", "text": "t", "tags": [], "origin": "stolen"}\n', encoding="utf-8")
-    s = LabelStore(tmp_path / "s")
+    s = new_store()
     with pytest.raises(LabelledDataError, match="in.jsonl:1: 'origin' must be 'own' or 'shipped'"):
         import_files(s, [tmp_path / "in.jsonl"], None, "cli")
     assert s.documents() == []
@@ -275,3 +282,56 @@ def test_tag_shares_are_stored_validated_and_exported(store, tmp_path):
     assert Taxonomy.load(tmp_path / "out" / "taxonomy.json").shares["metaverse"] == 0.02
     store.update_tag("metaverse", "alice", share=None)
     assert "metaverse" not in store.taxonomy().shares and store.update_tag("care-robots", "alice", name="돌봄").share == shipped["care-robots"]
+
+
+def test_concurrent_tag_edits_lose_nothing_and_history_keeps_their_order(store):
+    """8 threads × 50 tag edits of one document at once: each edit lands once, the revisions
+    count every edit, and each history entry starts from the state the previous one left."""
+    for i in range(8):
+        store.add_tag(TagDef(f"t{i}", f"태그 {i}"), "setup")
+    store.create({"id": "hot", "text": "모두가 고치는 문서"}, "setup")
+
+    def edits(i: int) -> None:
+        for j in range(50):
+            if j % 2 == 0:
+                store.edit_tags("hot", f"thread{i}", add=[f"t{i}"])
+            else:
+                store.edit_tags("hot", f"thread{i}", remove=[f"t{i}"])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(edits, range(8)))
+    history = store.history("document", "hot")
+    assert len(history) == 1 + 8 * 50 and store.get("hot").revision == 1 + 8 * 50
+    assert all(a["after"] == b["before"] for a, b in zip(history, history[1:]))
+    assert [h["seq"] for h in history] == sorted(h["seq"] for h in history)
+    for i in range(8):
+        mine = [h for h in history if h["who"] == f"thread{i}"]
+        assert [f"t{i}" in h["after"]["tags"] for h in mine] == [j % 2 == 0 for j in range(50)]
+    assert store.get("hot").tags == []
+
+
+def test_the_current_model_pointer_is_a_compare_and_set(new_store, tmp_path):
+    store = new_store()
+    pointer = store.model_pointer(tmp_path / "models")
+    assert pointer.read() is None
+    assert pointer.swap("v1", expected=None) and pointer.read() == "v1"
+    assert not pointer.swap("v2", expected=None) and pointer.read() == "v1"  # it moved on: the swap is refused
+    assert pointer.swap("v2", expected="v1") and pointer.swap("v3") and pointer.read() == "v3"
+    assert (tmp_path / "models" / "CURRENT").read_text(encoding="utf-8").strip() == "v3"  # the folder says the same
+    assert open_store(store.url).model_pointer(tmp_path / "models").read() == "v3"
+
+
+def test_a_read_only_postgres_database_is_unavailable_for_writes_and_says_why(postgres_admin, postgres_url):
+    """(SQLite's read-only store is tested on a real server in test_hardening.py.)"""
+    import psycopg
+
+    store = open_store(postgres_url)
+    assert store.writable() is None
+    with psycopg.connect(postgres_admin, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {postgres_url.rsplit('/', 1)[1]} SET default_transaction_read_only = on")
+    store.close()  # the setting applies to new connections
+    assert "read-only" in store.writable()
+    with pytest.raises(StoreUnavailable):
+        store.create({"id": "no", "text": "쓸 수 없다"}, "alice")
+    assert store.documents() == []
+    store.close()

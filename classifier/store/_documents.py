@@ -1,14 +1,14 @@
 """Document edits with revisions (ETags) and history, and paged listing."""
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 import uuid
 
 from ..exceptions import DocumentExists, InvalidValue, PreconditionFailed
-from .base import OWN, SHIPPED, Page, StoredDocument, StoreBase, check_doc_id
+from ._base import Connection, StoreBase
+from ._records import OWN, SHIPPED, Page, StoredDocument, check_doc_id
 
 
 class DocumentEdits(StoreBase):
@@ -50,7 +50,7 @@ class DocumentEdits(StoreBase):
             tags = [t for t in before.tags if t not in dropped] + [t for t in add if t not in before.tags]
             return self._update(conn, before, self._clean(conn, {"tags": tags}), who)
 
-    def _update(self, conn: sqlite3.Connection, before: StoredDocument, clean: dict[str, Any], who: str) -> StoredDocument:
+    def _update(self, conn: Connection, before: StoredDocument, clean: dict[str, Any], who: str) -> StoredDocument:
         if "tags" in clean and "labelled" not in clean:
             clean = {**clean, "labelled": True}  # a person set the tags: the document is labelled now
         after = {**before.content(), **clean}
@@ -121,7 +121,8 @@ class DocumentEdits(StoreBase):
         if untagged:
             where.append("NOT EXISTS (SELECT 1 FROM document_tags dt WHERE dt.doc_id = documents.id)")
         if q:
-            where.append("(instr(lower(text), lower(?)) > 0 OR instr(lower(COALESCE(title, '')), lower(?)) > 0)")
+            in_text, in_title = self._CONTAINS.format(column="text"), self._CONTAINS.format(column="COALESCE(title, '')")
+            where.append(f"({in_text} OR {in_title})")
             args.extend([q, q])
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._read() as conn:

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 
 from ..data import TagDef
 from ..exceptions import InvalidValue, TagExists, TagInUse
 from ..keywords import check_keywords
 from ..shares import check_share
-from .base import StoreBase, check_tag_id, now
+from ._base import Connection, StoreBase
+from ._records import check_tag_id, now
 
 
 class TagEdits(StoreBase):
@@ -108,7 +108,7 @@ class TagEdits(StoreBase):
             self._log(conn, "tag", tag, "delete", who, before, {"migrate_to": migrate_to, "drop": drop, "documents": changed})
         return changed
 
-    def _retag(self, conn: sqlite3.Connection, old: str, new: str | None, who: str, action: str) -> int:
+    def _retag(self, conn: Connection, old: str, new: str | None, who: str, action: str) -> int:
         """Replace ``old`` by ``new`` (or remove it) on every document, with a history entry each."""
         doc_ids = [r[0] for r in conn.execute("SELECT doc_id FROM document_tags WHERE tag = ? ORDER BY doc_id", (old,))]
         for doc_id in doc_ids:
