@@ -106,14 +106,14 @@ def _bare_tokenize(texts: list[str]) -> None:
 
 # -- one comparison per process ------------------------------------------------------------------
 def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
-    from classifier import distributed
-    from classifier.batch import TagOptions, tag_to_output, worker_pool
+    from classifier.batch import DaskCluster, Engine, Model, TagOptions, WorkerProcesses, tag_to_output
     from classifier.inputs import iter_records
     from classifier.registry import ModelRegistry
     from classifier.tokenize import get_kiwi
 
     registry = ModelRegistry(model_dir)
     version, tagger = registry.load()
+    model = Model(version, tagger, registry.root / version)
     n_docs = sum(1 for part in slices for _ in part.open(encoding="utf-8"))
 
     # Bare Kiwi is timed on texts already in memory: its throughput is Kiwi.tokenize's alone (the
@@ -123,10 +123,10 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
     def texts(part: Path) -> list[str]:
         return loaded.get(part) or [json.loads(line)["text"] for line in part.open(encoding="utf-8")]
 
-    def pipeline(pool: ProcessPoolExecutor | None = None, jobs: int = 1, threads: int = 0) -> Callable[[Path], None]:
+    def pipeline(engine: Engine | None = None, threads: int = 0) -> Callable[[Path], None]:
         def run(part: Path) -> None:  # `ktag tag -j N -o FILE`: read, tag, serialise, write
             options = TagOptions(threads=threads)
-            tag_to_output(tagger, version, iter_records([str(part)]), Path(os.devnull), options=options, jobs=jobs, pool=pool)
+            tag_to_output(model, iter_records([str(part)]), Path(os.devnull), engine=engine, options=options)
 
         return run
 
@@ -146,9 +146,10 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
     elif kind == "j2-vs-j1":
         # Bare Kiwi in 2 processes against 1, in the same alternation: how far this shared machine
         # let two processes scale at the time. Like the -j 2 workers, the bare ones are forked once
-        # this process holds its warm Kiwi (worker_pool warms it), and share it.
+        # this process holds its warm Kiwi (the engine warms it before forking), and share it.
         context = multiprocessing.get_context("fork")
-        with worker_pool(tagger, 2) as pool, ProcessPoolExecutor(2, mp_context=context) as bare_pool:
+        workers = WorkerProcesses(2)
+        with workers.running(model), ProcessPoolExecutor(2, mp_context=context) as bare_pool:
 
             def bare_two(part: Path) -> None:
                 docs = texts(part)
@@ -156,34 +157,37 @@ def compare(kind: str, slices: list[Path], model_dir: Path) -> dict[str, Any]:
                 for half in halves:
                     half.result()
 
-            two, one = pipeline(pool, 2), pipeline()
+            two, one = pipeline(workers), pipeline()
             for run in (two, one, bare_two, bare):
                 warm(run)
             spent = alternate(slices, two, one, bare_two, bare)
             out.update(rates(n_docs, [t[:2] for t in spent], "j2", "j1"))
             out.update(rates(n_docs, [t[2:] for t in spent], "bare2", "bare1", key="bare_per_slice"))
-            out["worker_peak_rss_mb"] = max(peak_rss_of(pid) for pid in pool._processes)
-            out["worker_pss_mb"] = max(pss_of(pid) for pid in pool._processes)
+            pids = list(workers.pool._processes)  # type: ignore[union-attr]
+            out["worker_peak_rss_mb"] = max(peak_rss_of(pid) for pid in pids)
+            out["worker_pss_mb"] = max(pss_of(pid) for pid in pids)
     elif kind == "threads-vs-processes":
         threads = pipeline(threads=2)  # the same -j 1 pipeline with Kiwi's own 2-thread pool
         get_kiwi((), 2)
-        with worker_pool(tagger, 2) as pool:
-            processes = pipeline(pool, 2)
+        workers = WorkerProcesses(2)
+        with workers.running(model):
+            processes = pipeline(workers)
             warm(processes)
             warm(threads)
             out.update(rates(n_docs, alternate(slices, threads, processes), "threads", "processes"))
     elif kind == "dask-vs-j2":
-        model = (registry.root / version, tagger)  # as `ktag tag --engine dask --scheduler local`
-        with distributed.connect("local", workers=2, model=model) as client, worker_pool(tagger, 2) as pool:
+        cluster = DaskCluster("local", workers=2)  # as `ktag tag --engine dask --scheduler local`
+        workers = WorkerProcesses(2)
+        with cluster.running(model), workers.running(model):
             outdir = Path(tempfile.mkdtemp())
 
             def dask(part: Path) -> None:
-                distributed.run(client, registry.root / version, version, iter_records([str(part)]), outdir)
+                tag_to_output(model, iter_records([str(part)]), outdir, engine=cluster)
 
-            warm(pipeline(pool, 2))
-            out.update(rates(n_docs, alternate(slices, dask, pipeline(pool, 2)), "dask", "j2"))
-            out["dask_worker_peak_rss_mb"] = max(client.run(peak_rss_mb).values())
-            out["dask_worker_pss_mb"] = max(client.run(lambda: pss_of(os.getpid())).values())
+            warm(pipeline(workers))
+            out.update(rates(n_docs, alternate(slices, dask, pipeline(workers)), "dask", "j2"))
+            out["dask_worker_peak_rss_mb"] = max(cluster.client.run(peak_rss_mb).values())
+            out["dask_worker_pss_mb"] = max(cluster.client.run(lambda: pss_of(os.getpid())).values())
     else:
         raise SystemExit(f"unknown comparison {kind}")
     return out

@@ -51,18 +51,19 @@ CACHES = ["--I1=32768,8,64", "--D1=49152,12,64", "--LL=1048576,16,64"]
 
 def child(mode: str, model_dir: Path, documents: Path) -> None:
     """The measured program: load, warm, then ``mode`` over ``documents``."""
-    from classifier.batch import tag_to_output
+    from classifier.batch import Model, tag_to_output
     from classifier.inputs import iter_records
     from classifier.registry import ModelRegistry
     from classifier.tokenize import get_kiwi
 
     version, tagger = ModelRegistry(model_dir).load()
+    model = Model(version, tagger)
     kiwi, _ = get_kiwi((), 0)
     texts = [json.loads(line)["text"] for line in documents.open(encoding="utf-8")]
     warm = documents.with_suffix(".warm.jsonl")
     with warm.open("w", encoding="utf-8") as fh:
         fh.writelines(itertools.islice(documents.open(encoding="utf-8"), 64))
-    tag_to_output(tagger, version, iter_records([str(warm)]), Path(os.devnull))
+    tag_to_output(model, iter_records([str(warm)]), Path(os.devnull))
     for text in texts[:64]:
         kiwi.tokenize(text)
     os.getppid()  # counters dumped: the measured stretch starts
@@ -70,7 +71,7 @@ def child(mode: str, model_dir: Path, documents: Path) -> None:
         for text in texts:
             kiwi.tokenize(text)
     else:
-        tag_to_output(tagger, version, iter_records([str(documents)]), Path(os.devnull))
+        tag_to_output(model, iter_records([str(documents)]), Path(os.devnull))
     os.getppid()  # and ends
 
 

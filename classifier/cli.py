@@ -10,9 +10,8 @@ import click
 from tqdm import tqdm
 
 from . import __version__
-from . import distributed
 from .activation import DEFAULT_MAX_DROP, outcome
-from .batch import BATCH_SIZE, TagOptions, tag_to_output
+from .batch import BATCH_SIZE, ENGINES, ON_ERROR, Model, TagOptions, make_engine, tag_to_output
 from .evaluate import format_report
 from .evaluation import evaluate_dataset
 from .exceptions import InvalidValue, KtagError
@@ -138,10 +137,10 @@ def train_cmd(
 @click.option("--explain", is_flag=True, help="Add the morphemes that drove each tag.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (one per core is best).")
 @click.option("--resume", is_flag=True, help="Skip ids already in the output file and append to it.")
-@click.option("--on-error", type=click.Choice(["stop", "skip"]), default="stop", show_default=True, help="On a bad record: stop, or report it and go on.")
+@click.option("--on-error", type=click.Choice(ON_ERROR), default="stop", show_default=True, help="On a bad record: stop, or report it and go on.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Documents vectorised and scored together (one task of -j N), at most [default: 1024].")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Tag here, or on a Dask cluster.")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True, help="Tag here, or on a Dask cluster.")
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786), or 'local' for a cluster on this machine.")
 @click.option("--partition-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True, help="Documents per Dask task.")
 @click.option("--labels", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_LABELS, show_default=True, help="Labels to train the default model from when there is none.")
@@ -185,7 +184,7 @@ def tag_cmd(
     parse_shares(shares, None)  # a bad value fails before any model is trained or loaded
     registry = _registry(models)
     version, tagger = registry.load(ensure_model(registry, labels, _stderr))
-    tagger = _operating(tagger, shares, shares_from, quiet)
+    model = Model(version, _operating(tagger, shares, shares_from, quiet), registry.root / version)
     options = TagOptions(threshold, top_k, explain, batch_size, clean=False if no_clean else None)
     show = not quiet and sys.stderr.isatty()
     total = count_records(list(inputs)) if show else None
@@ -195,19 +194,11 @@ def tag_cmd(
             tqdm.write(f"skipped {error}", file=sys.stderr)
             bar.update(1)  # the bar counts records, bad ones included
 
-        records = iter_records(list(inputs))
-        if engine == "dask":
-            assert output is not None and scheduler is not None
-            with distributed.connect(scheduler, model=(registry.root / version, tagger)) as client:
-                summary = distributed.run(
-                    client, registry.root / version, version, records, output,
-                    options=options, partition_size=partition_size, on_error=on_error, report=report, progress=bar.update,
-                )
-        else:
-            summary = tag_to_output(
-                tagger, version, records, output, options=options, jobs=jobs, resume=resume,
-                on_error=on_error, report=report, progress=bar.update,
-            )
+        summary = tag_to_output(
+            model, iter_records(list(inputs)), output,
+            engine=make_engine(engine, jobs=jobs, scheduler=scheduler, partition_size=partition_size),
+            options=options, resume=resume, on_error=on_error, report=report, progress=bar.update,
+        )
     if not quiet:
         _stderr(summary.line())
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from classifier.batch import Summary, TagOptions, prepare_resume, tag_records
+from classifier.batch import InProcess, Model, Summary, TagOptions, WorkerProcesses, prepare_resume, tag_records, tag_to_output
 from classifier.exceptions import InputError
 from classifier.inputs import InputDocument, iter_records
 
@@ -20,15 +20,15 @@ from conftest import kiwi_builders, ktag_executable, sample_docs as docs
 
 def test_parallel_output_equals_serial_in_input_order(mini_tagger):
     items = docs(300)
-    serial = [(d.id, r.scores) for d, r in tag_records(mini_tagger, items, options=TagOptions(batch_size=32), jobs=1)]
-    parallel = [(d.id, r.scores) for d, r in tag_records(mini_tagger, items, options=TagOptions(batch_size=32), jobs=2)]
+    serial = [(d.id, r.scores) for d, r in tag_records(mini_tagger, items, options=TagOptions(batch_size=32))]
+    parallel = [(d.id, r.scores) for d, r in tag_records(mini_tagger, items, options=TagOptions(batch_size=32), engine=WorkerProcesses(2))]
     assert [i for i, _ in serial] == [d.id for d in items]
     assert parallel == serial
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 def test_forked_workers_use_the_kiwi_this_process_built(mini_tagger):
-    from classifier.batch import worker_pool
+    from classifier.batch._workers import worker_pool
 
     with worker_pool(mini_tagger, 2) as pool:
         builders = [pool.submit(kiwi_builders).result() for _ in range(6)]
@@ -47,7 +47,8 @@ def test_streams_without_reading_ahead(mini_tagger, jobs):
             pulled += 1
             yield d
 
-    stream = tag_records(mini_tagger, source(), options=TagOptions(batch_size=16), jobs=jobs)
+    engine = InProcess() if jobs == 1 else WorkerProcesses(jobs)
+    stream = tag_records(mini_tagger, source(), options=TagOptions(batch_size=16), engine=engine)
     first = [next(stream) for _ in range(20)]
     assert [d.id for d, _ in first] == [f"d{i}" for i in range(20)]
     assert pulled < 2_000  # a bounded read-ahead, not the 100,000 documents
@@ -66,6 +67,19 @@ def test_bad_records_are_skipped_and_reported_or_stop(mini_tagger):
         for d, _ in tag_records(mini_tagger, items, on_error="stop"):
             seen.append(d.id)
     assert seen == ["d0", "d1", "d2"]  # everything before the bad record was tagged
+
+
+@pytest.mark.parametrize("jobs", [1, 2], ids=["in-process", "-j 2"])
+def test_stop_writes_every_document_before_the_bad_record_and_none_after(tmp_path, mini_tagger, jobs):
+    items: list[InputDocument | InputError] = list(docs(300))
+    items.insert(150, InputError("in.jsonl:151", "invalid JSON"))
+    engine = InProcess() if jobs == 1 else WorkerProcesses(jobs)
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(InputError, match="in.jsonl:151"):  # with batches of 16, several are in flight at the bad record
+        tag_to_output(Model("v1", mini_tagger), items, out, engine=engine, options=TagOptions(batch_size=16))
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    expected = [{"id": d.id, "tags": r.tags, "scores": r.scores, "model": "v1"} for d, r in tag_records(mini_tagger, docs(150))]
+    assert written == expected
 
 
 def test_resume_skips_done_ids_and_repairs_a_cut_line(tmp_path, mini_tagger):
@@ -93,9 +107,11 @@ def test_records_report_bad_lines_and_go_on(tmp_path):
 
 
 def test_cli_parallel_skip_resume_and_summary(corpus, run_ktag, tmp_path):
-    stopped = run_ktag("tag", "in.jsonl", "-o", "stop.jsonl")
-    assert stopped.returncode == 1 and "in.jsonl:11: invalid JSON" in stopped.stderr
-    assert len((tmp_path / "stop.jsonl").read_text(encoding="utf-8").splitlines()) == 10
+    for jobs in ("1", "2"):  # stop means the same in this process and in worker processes
+        stopped = run_ktag("tag", "in.jsonl", "-o", f"stop{jobs}.jsonl", "-j", jobs)
+        assert stopped.returncode == 1 and "in.jsonl:11: invalid JSON" in stopped.stderr
+        written = (tmp_path / f"stop{jobs}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert [json.loads(r)["id"] for r in written] == [f"d{i}" for i in range(10)]
 
     full = run_ktag("tag", "in.jsonl", "-o", "full.jsonl", "-j", "2", "--on-error", "skip")
     assert full.returncode == 0, full.stderr
@@ -169,7 +185,7 @@ def test_cli_suggest(corpus, run_ktag):
 
 
 def test_chunks_are_capped_by_documents_and_characters():
-    from classifier.batch import chunks
+    from classifier.batch._base import chunks
 
     texts = ["a" * 60, "b" * 60, "c" * 10, "d", "e", "f"]
     assert list(chunks(iter(texts), 3, 100)) == [texts[:2], texts[2:5], texts[5:]]
@@ -179,14 +195,14 @@ def test_chunks_are_capped_by_documents_and_characters():
 def test_tag_to_output_writes_every_document_and_freezes_the_heap(tmp_path, mini_tagger):
     import gc
 
-    from classifier.batch import BATCH_GC_THRESHOLD, tag_to_output
+    from classifier.batch import BATCH_GC_THRESHOLD
 
     gc.unfreeze()
     before = gc.get_threshold()
     during: list[int] = []
     out = tmp_path / "out.jsonl"
     summary = tag_to_output(
-        mini_tagger, "v1", docs(5), out, options=TagOptions(batch_size=2), progress=lambda n: during.append(gc.get_threshold()[0])
+        Model("v1", mini_tagger), docs(5), out, options=TagOptions(batch_size=2), progress=lambda n: during.append(gc.get_threshold()[0])
     )
     try:
         assert gc.get_freeze_count() > 0  # the model is no longer walked by the cyclic collector
@@ -218,19 +234,19 @@ def test_jsonl_writer_writes_bytes_through_any_stream_in_order():
     raw = io.BytesIO()
     text = io.TextIOWrapper(raw, encoding="utf-8")
     text.write("앞\n")  # text written before the writer's bytes comes out first
-    JsonlWriter(text).write(rec)
+    JsonlWriter(text, "v").write_record(rec)
     text.flush()
     plain = io.StringIO()  # a text stream with no bytes underneath
-    JsonlWriter(plain).write(rec)
+    JsonlWriter(plain, "v").write_record(rec)
     binary = io.BytesIO()
-    JsonlWriter(binary).write(rec)
+    JsonlWriter(binary, "v").write_record(rec)
     line = '{"id":"가","tags":[],"scores":{},"model":"v"}\n'
     assert raw.getvalue().decode("utf-8") == "앞\n" + line
     assert plain.getvalue() == line and binary.getvalue().decode("utf-8") == line
 
 
 def test_the_input_left_at_the_end_is_shared_evenly_by_the_workers():
-    from classifier.batch import chunks
+    from classifier.batch._base import chunks
 
     def sizes(n: int, parts: int, size: int = 1024) -> list[int]:
         return [len(c) for c in chunks(iter(["뉴스"] * n), size, 10**9, parts)]
@@ -248,14 +264,16 @@ def test_the_input_left_at_the_end_is_shared_evenly_by_the_workers():
 
 
 def test_a_worker_task_is_one_batch_of_the_default_or_given_size(monkeypatch, mini_tagger):
-    from classifier import batch
+    from classifier.batch import BATCH_SIZE, _base, _inprocess, _workers
 
     sizes: list[int] = []
-    real = batch.chunks
-    monkeypatch.setattr(batch, "chunks", lambda texts, size, *rest, **kw: (sizes.append(size), real(texts, size, *rest, **kw))[1])
-    list(tag_records(mini_tagger, docs(3), jobs=1))
-    assert sizes == [batch.BATCH_SIZE]
-    list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=5), jobs=1))
+    real = _base.chunks
+    counting = lambda texts, size, *rest, **kw: (sizes.append(size), real(texts, size, *rest, **kw))[1]  # noqa: E731
+    monkeypatch.setattr(_inprocess, "chunks", counting)
+    monkeypatch.setattr(_workers, "chunks", counting)
+    list(tag_records(mini_tagger, docs(3)))
+    assert sizes == [BATCH_SIZE]
+    list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=5)))
     assert sizes[-1] == 5
 
     tasks: list[int] = []
@@ -269,13 +287,14 @@ def test_a_worker_task_is_one_batch_of_the_default_or_given_size(monkeypatch, mi
             future.set_result(fn(*args))
             return future
 
-    monkeypatch.setattr(batch, "_worker", mini_tagger)
-    assert len(list(tag_records(mini_tagger, docs(3), jobs=2, pool=InlinePool()))) == 3
-    assert sizes[-1] == batch.BATCH_SIZE  # a task of -j N is one batch
-    assert len(list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=7), jobs=2, pool=InlinePool()))) == 3
+    monkeypatch.setattr(_workers, "_worker", mini_tagger)
+    inline = WorkerProcesses(2, pool=InlinePool())  # type: ignore[arg-type]
+    assert len(list(tag_records(mini_tagger, docs(3), engine=inline))) == 3
+    assert sizes[-1] == BATCH_SIZE  # a task of -j N is one batch
+    assert len(list(tag_records(mini_tagger, docs(3), options=TagOptions(batch_size=7), engine=inline))) == 3
     assert sizes[-1] == 7
     tasks.clear()
-    assert len(list(tag_records(mini_tagger, docs(16), options=TagOptions(batch_size=7), jobs=2, pool=InlinePool()))) == 16
+    assert len(list(tag_records(mini_tagger, docs(16), options=TagOptions(batch_size=7), engine=inline))) == 16
     assert tasks[0] == 7 and sum(tasks) == 16 and len(tasks) == 3  # not 7 + 7 + 2: the last 9 shared by 2 workers
     assert max(tasks[1:]) <= 6, tasks
 
@@ -293,3 +312,37 @@ def test_a_record_writes_explanations_in_the_one_shape_the_api_uses_too():
         "up": [{"morpheme": "메타버스", "weight": 0.5}], "down": [{"morpheme": "야구", "weight": -0.1}], "keywords": ["메타버스"],
     }}
     assert written == result.explanations_json()
+
+
+def test_the_package_names_its_api_and_hides_its_modules():
+    from pathlib import Path
+
+    import classifier.batch as batch
+
+    assert {"tag_to_output", "tag_records", "make_engine", "Engine", "InProcess", "WorkerProcesses", "DaskCluster"} <= set(batch.__all__)
+    for name in batch.__all__:
+        assert hasattr(batch, name)
+    modules = [p.name for p in Path(batch.__file__).parent.glob("*.py") if p.name != "__init__.py"]
+    assert modules and all(name.startswith("_") for name in modules)
+
+
+def test_one_place_builds_the_engine_the_cli_names():
+    from classifier.batch import DaskCluster, make_engine
+
+    assert type(make_engine("local")) is InProcess and type(make_engine("local", jobs=1)) is InProcess
+    processes = make_engine("local", jobs=3)
+    assert isinstance(processes, WorkerProcesses) and processes.jobs == 3
+    dask = make_engine("dask", scheduler="tcp://h:8786", partition_size=9)
+    assert isinstance(dask, DaskCluster) and (dask.scheduler, dask.partition_size, dask.writes_folder) == ("tcp://h:8786", 9, True)
+    for bad in ({"name": "spark"}, {"name": "dask"}):
+        with pytest.raises(ValueError):
+            make_engine(**bad)
+
+
+def test_a_folder_of_parts_cannot_be_resumed(tmp_path, mini_tagger):
+    from classifier.batch import DaskCluster
+    from classifier.exceptions import InvalidValue
+
+    with pytest.raises(InvalidValue, match="folder of parts"):  # refused before any cluster starts
+        tag_to_output(Model("v1", mini_tagger), docs(3), tmp_path / "parts", engine=DaskCluster("local"), resume=True)
+    assert not (tmp_path / "parts").exists()
