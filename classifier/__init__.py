@@ -41,6 +41,7 @@ _PUBLIC = {
     # model versions and the label store
     "ModelRegistry": "registry",
     "LabelStore": "store",
+    "open_store": "store",
     # errors
     "KtagError": "exceptions",
 }

@@ -17,6 +17,7 @@ back; a finished job says whether it ``activated`` its version and, when not, wh
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import subprocess
@@ -39,6 +40,7 @@ from .store import Job, LabelStore, database_url, open_store
 from .data import read_user_words
 from .training import Dataset, train, tuned_settings
 
+log = logging.getLogger("ktag.jobs")
 RUNNING_STATES = ("queued", "running")
 # A queued job whose process has not registered yet is presumed alive this long.
 _START_GRACE_SECONDS = 60.0
@@ -156,9 +158,12 @@ def launch(
 
     def reap() -> None:  # no zombie left behind, and a crash is recorded
         code = proc.wait()
-        current = book.get(job.id)
-        if current.state in RUNNING_STATES:
-            book.update(job.id, state="failed", error=f"the training process exited with status {code}")
+        try:
+            current = book.get(job.id)
+            if current.state in RUNNING_STATES:
+                book.update(job.id, state="failed", error=f"the training process exited with status {code}")
+        except KtagError as exc:  # the store is unavailable: the next read reconciles the job with its process
+            log.warning("job %s: the training process exited with status %s; not recorded now (%s)", job.id, code, exc)
 
     threading.Thread(target=reap, name=f"ktag-job-{job.id}", daemon=True).start()
     return book.get(job.id)

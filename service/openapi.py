@@ -53,10 +53,13 @@ DOC_ID = {
 # '|'; every group holds a phrase.
 KEYWORD = {
     "type": "string",
-    "pattern": r"^\s*(?:-+(?:[^\s|+\-]|[\s|]+[^\s|+])|[^\s|+\-]|\|[\s|]*[^\s|+])[^+]*(?:\+[\s|]*[^\s|+][^+]*)*(?![\s\S])",
+    "pattern": r"^\s*(?:-+(?:[^\s|+\-\u0000]|[\s|]+[^\s|+\u0000])|[^\s|+\-\u0000]|\|[\s|]*[^\s|+\u0000])[^+\u0000]*(?:\+[\s|]*[^\s|+\u0000][^+\u0000]*)*(?![\s\S])",
     "description": "phrases joined by '|', groups by '+'; a leading '-' counts against the tag",
 }
 TAG_IDS = {"type": "array", "items": TAG_ID}
+# What the label store keeps is text without NUL (PostgreSQL's text cannot hold it).
+NO_NUL = r"^[^\u0000]*(?![\s\S])"
+STORED_STRING = {"type": "string", "pattern": NO_NUL, "description": "no NUL character"}
 
 
 def closed(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -67,8 +70,13 @@ def closed(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
 CODE_MESSAGE = closed({"code": {"type": "string"}, "message": {"type": "string"}})
 
 
-def text_schema(max_chars: int) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": r"\S", "description": "not only whitespace"}
+def text_schema(max_chars: int, stored: bool = False) -> dict[str, Any]:
+    """A document's text: not only whitespace; ``stored`` (in the label store): and no NUL."""
+    if stored:
+        pattern, description = r"^(?=[\s\S]*\S)[^\u0000]*(?![\s\S])", "not only whitespace, no NUL character"
+    else:
+        pattern, description = r"\S", "not only whitespace"
+    return {"type": "string", "minLength": 1, "maxLength": max_chars, "pattern": pattern, "description": description}
 
 
 # A document as stored; the full text or, in listings, an excerpt is added to these.
@@ -370,9 +378,9 @@ def request_schemas(max_chars: int, max_documents: int) -> dict[str, Any]:
         "explain": {"type": "boolean"},
     }
     doc_fields = {
-        "title": nullable("string"),
-        "text": text,
-        "source": {"type": "string"},
+        "title": {**nullable("string"), "pattern": NO_NUL},
+        "text": text_schema(max_chars, stored=True),
+        "source": STORED_STRING,
         "tags": TAG_IDS,
         "labelled": {"type": "boolean", "description": "default true; setting tags makes a pool document labelled"},
     }
@@ -381,7 +389,7 @@ def request_schemas(max_chars: int, max_documents: int) -> dict[str, Any]:
         "if": {"required": ["labelled"], "properties": {"labelled": {"const": False}}},
         "then": {"properties": {"tags": {"maxItems": 0}}},
     }
-    tag_fields = {"name": {"type": "string"}, "description": {"type": "string"}, "keywords": {"type": "array", "items": KEYWORD}, "share": SHARE}
+    tag_fields = {"name": STORED_STRING, "description": STORED_STRING, "keywords": {"type": "array", "items": KEYWORD}, "share": SHARE}
     return {
         "TagRequest": {
             "description": "One document (text, title) or a batch (documents)",
@@ -592,7 +600,7 @@ def paths() -> dict[str, Any]:
                     query("untagged", BOOLEAN, "Only documents without tags"),
                     query("labelled", BOOLEAN, "Only labelled (true) or pool (false) documents"),
                     ORIGIN,
-                    query("q", {"type": "string"}, "Text search in title and text"),
+                    query("q", STORED_STRING, "Text search in title and text"),
                 ],
                 "responses": {"200": ok("DocumentPage"), **AUTH, "422": err("Bad query parameter or unknown tag")},
             },

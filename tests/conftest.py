@@ -101,8 +101,10 @@ def _another_database(request) -> str:
 @pytest.fixture(autouse=WHOLE_SUITE_BACKEND == "postgresql")
 def whole_suite_on_postgres(request, monkeypatch) -> None:
     """With KTAG_TEST_BACKEND=postgresql: every store the test's code opens by default (servers,
-    ``ktag`` commands, ``create_app``) is a fresh PostgreSQL database."""
-    monkeypatch.setenv("KTAG_DATABASE_URL", request.getfixturevalue("postgres_url"))
+    ``ktag`` commands, ``create_app``) is a fresh PostgreSQL database, except in tests marked
+    ``sqlite_store`` (they are about the SQLite file in a data folder)."""
+    if request.node.get_closest_marker("sqlite_store") is None:
+        monkeypatch.setenv("KTAG_DATABASE_URL", request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(scope="session")

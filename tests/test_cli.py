@@ -144,6 +144,7 @@ def test_bad_training_data_leaves_models_untouched(tmp_path, run_ktag):
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == before
 
 
+@pytest.mark.sqlite_store  # ``--data``: the SQLite store in a folder
 def test_import_and_export_through_the_entry_point(tmp_path, run_ktag):
     shutil.copy(MINI, tmp_path / "mini.jsonl")
     shutil.copy(MINI.parent / "taxonomy.json", tmp_path / "taxonomy.json")
@@ -164,6 +165,7 @@ def test_import_and_export_through_the_entry_point(tmp_path, run_ktag):
     assert missing.returncode == 1 and "no label store" in missing.stderr
 
 
+@pytest.mark.sqlite_store  # ``--data``: the SQLite store in a folder
 def test_import_a_pool_of_unlabelled_documents(tmp_path, run_ktag):
     shutil.copy(MINI, tmp_path / "mini.jsonl")
     shutil.copy(MINI.parent / "taxonomy.json", tmp_path / "taxonomy.json")
@@ -292,6 +294,7 @@ def test_suspects_lists_a_planted_mistake_first(tmp_path, run_ktag):
     assert not (tmp_path / "models").exists()  # a check of the labels, nothing stored
 
 
+@pytest.mark.sqlite_store  # ``--data``: the SQLite store in a folder
 def test_import_and_train_refuse_a_path_outside_the_labelled_files_folder(tmp_path, run_ktag):
     (tmp_path / "secret.txt").write_text("비밀 문서 본문", encoding="utf-8")
     (tmp_path / "labels").mkdir()

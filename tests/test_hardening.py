@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,7 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from classifier.jobs import this_host
 from classifier.processes import process_alive, process_start
+from classifier.store import LabelStore, database_url, open_store
 from classifier.modelfile import ARRAYS_FILE, METADATA_FILE, MODEL_FILE
 from conftest import ROOT, ktag_executable, use_default_model
 from liveserver import Server, free_port, running
@@ -70,10 +71,18 @@ def finished_job(server: Server, job_id: str, timeout: float = 240) -> dict:
     return wait_for(lambda: (j := job_state(server, job_id))["state"] in ("succeeded", "failed") and j, timeout, 0.5)
 
 
+def server_store(server: Server) -> LabelStore:
+    """The label store the server uses (``KTAG_DATABASE_URL`` when the suite runs on PostgreSQL)."""
+    return open_store(database_url(None, server.root / "var"))
+
+
 def trainer_pid(server: Server, job_id: str) -> int | None:
-    with sqlite3.connect(server.root / "var" / "ktag.sqlite3") as conn:
-        row = conn.execute("SELECT pid, state FROM jobs WHERE id = ?", (job_id,)).fetchone()
-    return row[0] if row and row[1] == "running" else None
+    store = server_store(server)
+    try:
+        job = store.get_job(job_id, gone=lambda job: None)  # as stored: the server's reading decides
+    finally:
+        store.close()
+    return job.pid if job.state == "running" else None
 
 
 def raw_request(server: Server, data: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -174,12 +183,10 @@ def test_kill_9_of_server_and_trainer_fails_the_job_at_restart(server):
 def test_a_job_whose_pid_now_belongs_to_another_process_is_failed(server):
     # A job row left "running" by a crash, whose pid was since given to a live process (this one).
     mine = os.getpid()
-    with sqlite3.connect(server.root / "var" / "ktag.sqlite3") as conn:
-        conn.execute(
-            "INSERT INTO jobs (id, state, progress, message, created, updated, pid, started) "
-            "VALUES ('reused', 'running', 0.5, 'fitting', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', ?, ?)",
-            (mine, process_start(mine) - 1),
-        )
+    store = server_store(server)
+    store.create_job("reused", base=None, warnings=[], host=this_host(), gone=lambda job: None)
+    store.update_job("reused", {"state": "running", "progress": 0.5, "message": "fitting", "pid": mine, "started": process_start(mine) - 1})
+    store.close()
     job = job_state(server, "reused")
     assert job["state"] == "failed" and "belongs to another process" in job["error"]
     assert requests.post(f"{server.url}/v1/train", headers=TOKEN, timeout=10).status_code == 202
@@ -283,6 +290,7 @@ def _lock(folder: Path, writable: bool) -> None:
         path.chmod(path.stat().st_mode | 0o200 if writable else path.stat().st_mode & ~0o222)
 
 
+@pytest.mark.sqlite_store  # a store in a folder of the file system (PostgreSQL's: tests/test_store.py)
 def test_an_unwritable_store_is_not_ready_and_writes_say_503(tmp_path, default_models):
     prepare(tmp_path, default_models)
     # root writes anywhere; without these capabilities it respects file modes like anyone else

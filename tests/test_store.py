@@ -335,3 +335,22 @@ def test_a_read_only_postgres_database_is_unavailable_for_writes_and_says_why(po
         store.create({"id": "no", "text": "쓸 수 없다"}, "alice")
     assert store.documents() == []
     store.close()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda s: s.create({"id": "nul", "text": "본문\x00"}, "a"),
+        lambda s: s.create({"id": "nul", "text": "본문", "title": "제목\x00"}, "a"),
+        lambda s: s.update("m001", {"source": "https://example.org/\x00"}, "a"),
+        lambda s: s.add_tag(TagDef("nul", "이름\x00"), "a"),
+        lambda s: s.update_tag("metaverse", "a", description="설명\x00"),
+        lambda s: s.list(q="\x00"),
+    ],
+)
+def test_nul_characters_are_refused_by_every_backend(store, write):
+    """PostgreSQL's text cannot hold NUL, so neither backend takes it: a clear refusal, not a crash."""
+    before = store.snapshot()
+    with pytest.raises(InvalidValue, match="NUL"):
+        write(store)
+    assert store.snapshot() == before

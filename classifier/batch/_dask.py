@@ -152,6 +152,8 @@ def connect(scheduler: str, workers: int | None = None, model: Model | None = No
         share_model(model)
         # Kept for the cluster's life: a worker the nanny restarts is forked from here too.
         method = dask.config.set({"distributed.worker.multiprocessing-method": "fork"})
-    with method, LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    # ":0": the scheduler's HTTP server on a free port (None still takes 8787, and warns when another
+    # cluster, e.g. a second ktag run, holds it).
+    with method, LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         with Client(cluster) as client:
             yield client

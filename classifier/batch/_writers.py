@@ -60,9 +60,9 @@ class JsonlWriter:
         if isinstance(batch, Serialised):
             self.write_line(batch.jsonl)
             return batch.count
-        version = self.version
-        for doc, result in zip(*batch):
-            self.write_record(record(doc, result, version))
+        version, write_line, option = self.version, self.write_line, orjson.OPT_APPEND_NEWLINE
+        for doc, result in zip(*batch):  # jsonl_line inlined: two calls fewer per document
+            write_line(orjson.dumps(record(doc, result, version), option=option))
         return len(batch.docs)
 
     def write_record(self, rec: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ from ..exceptions import (
     UnknownTag,
 )
 from ..pointer import ModelPointer
-from ._records import OWN, StoredDocument, now
+from ._records import OWN, StoredDocument, check_no_nul, now
 
 Row = Any  # a row read by name (``row["id"]``) or position (``row[0]``), on either backend
 
@@ -169,14 +169,17 @@ class StoreBase:
                 raise InvalidValue("'text' must be a non-empty string")
             if len(text) > self.max_text_chars:
                 raise TextTooLong(len(text), self.max_text_chars)
+            check_no_nul(text=text)
             out["text"] = text
         if "title" in values:
             if values["title"] is not None and not isinstance(values["title"], str):
                 raise InvalidValue("'title' must be a string or null")
+            check_no_nul(title=values["title"])
             out["title"] = values["title"] or None
         if "source" in values:
             if not isinstance(values["source"], str):
                 raise InvalidValue("'source' must be a string")
+            check_no_nul(source=values["source"])
             out["source"] = values["source"]
         if "tags" in values:
             tags = values["tags"]

@@ -8,7 +8,7 @@ import uuid
 
 from ..exceptions import DocumentExists, InvalidValue, PreconditionFailed
 from ._base import Connection, StoreBase
-from ._records import OWN, SHIPPED, Page, StoredDocument, check_doc_id
+from ._records import OWN, SHIPPED, Page, StoredDocument, check_doc_id, check_no_nul
 
 
 class DocumentEdits(StoreBase):
@@ -121,6 +121,7 @@ class DocumentEdits(StoreBase):
         if untagged:
             where.append("NOT EXISTS (SELECT 1 FROM document_tags dt WHERE dt.doc_id = documents.id)")
         if q:
+            check_no_nul(q=q)
             in_text, in_title = self._CONTAINS.format(column="text"), self._CONTAINS.format(column="COALESCE(title, '')")
             where.append(f"({in_text} OR {in_title})")
             args.extend([q, q])

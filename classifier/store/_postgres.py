@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import pq
 
-from ..exceptions import StoreUnavailable
+from ..exceptions import InvalidValue, StoreUnavailable
 from ..pointer import ANY, read_current_file, write_current_file
 from ._documents import DocumentEdits
 from ._jobs import JobRecords
@@ -168,6 +168,8 @@ class PostgresStore(TagEdits, DocumentEdits, Transfer, JobRecords):
             raise StoreUnavailable(str(exc).strip(), reading=reading) from exc
         except psycopg.errors.ReadOnlySqlTransaction as exc:
             raise StoreUnavailable(str(exc).strip(), reading=reading) from exc
+        except psycopg.DataError as exc:  # a value PostgreSQL cannot hold (the store's checks come first)
+            raise InvalidValue(str(exc).strip()) from exc
         finally:
             if not raw.closed and raw.info.transaction_status != pq.TransactionStatus.IDLE:
                 try:

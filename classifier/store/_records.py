@@ -138,3 +138,12 @@ def job_from_row(row: Any) -> Job:
         row["host"] or "",
         row["beat"],
     )
+
+
+def check_no_nul(**fields: Any) -> None:
+    """Refuse a text value holding NUL (``\\u0000``): PostgreSQL's text cannot store it, so neither
+    backend accepts it (one behaviour whichever stores the labels). ``None`` values are skipped."""
+    for name, value in fields.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise InvalidValue(f"'{name}' cannot contain NUL (\\u0000) characters")

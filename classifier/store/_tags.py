@@ -9,12 +9,13 @@ from ..exceptions import InvalidValue, TagExists, TagInUse
 from ..keywords import check_keywords
 from ..shares import check_share
 from ._base import Connection, StoreBase
-from ._records import check_tag_id, now
+from ._records import check_no_nul, check_tag_id, now
 
 
 class TagEdits(StoreBase):
     def add_tag(self, tag: TagDef, who: str) -> TagDef:
         check_tag_id(tag.id)
+        check_no_nul(name=tag.name, description=tag.description, keywords=list(tag.keywords))
         check_keywords(tag.keywords)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM tags WHERE id = ?", (tag.id,)).fetchone():
@@ -38,6 +39,7 @@ class TagEdits(StoreBase):
         ``share``: the tag's expected share of the stream, ``None`` to clear it (``...``: keep)."""
         if new_id is not None:
             check_tag_id(new_id)
+        check_no_nul(name=name, description=description, keywords=list(keywords or []))
         if keywords is not None:
             keywords = check_keywords(keywords)
         with self._write() as conn:

@@ -9,7 +9,7 @@ from ..data import TAXONOMY_FILE, LabelledDocument, Taxonomy, find_taxonomy, rea
 from ..inputs import InputDocument
 from ..exceptions import LabelledDataError
 from ._base import Connection, StoreBase
-from ._records import ORIGINS, OWN, SHIPPED
+from ._records import ORIGINS, OWN, SHIPPED, check_no_nul
 
 EXPORT_FILE = "documents.jsonl"
 # New documents written per executemany of an import.
@@ -32,6 +32,7 @@ class Transfer(StoreBase):
                 for tag in taxonomy.tags:
                     if tag.id in known:
                         continue
+                    check_no_nul(name=tag.name, description=tag.description, keywords=list(tag.keywords))
                     self._insert_tag(conn, tag)
                     known.add(tag.id)
                     self._log(conn, "tag", tag.id, "import", who, None, tag.to_dict())
