@@ -1,8 +1,8 @@
 """Character n-gram TF-IDF computed with numpy, a batch at a time.
 
 scikit-learn's ``analyzer="char_wb"`` builds every n-gram as a Python string and looks it up in a
-dict: 34 µs per headline and 1.5 ms per 6 KB article here, more than all the rest of the pipeline
-after Kiwi. This vectorizer encodes each n-gram (within a word padded with one space on each side,
+dict, which cost more than all the rest of the pipeline after Kiwi (figures: README, "Figures behind
+choices in the code"). This vectorizer encodes each n-gram (within a word padded with one space on each side,
 as ``char_wb`` does) as one integer — its code points packed 21 bits apiece — so that extraction,
 vocabulary lookup (``_codetable``), counting and weighting are array operations.
 """

@@ -1,9 +1,9 @@
 """The compiled n-gram kernels (``_ngrams.c``): TF-IDF rows built one document at a time in C.
 
 After Kiwi, the vectorizers were the largest part of tagging a headline: numpy passes over each
-batch (pack, look up, sort to count repeats, weight, normalise) took 3.4 µs for the character
-n-grams and 0.9 for the morphemes (warm; more in a run, after Kiwi has filled the caches), against
-Kiwi's ~230. The kernels take 1.2 and 0.6, with the same values: tests/test_charngrams.py runs every
+batch (pack, look up, sort to count repeats, weight, normalise). The kernels do it in one pass per
+document, in about a third of the time for the character n-grams (README, "Figures behind choices
+in the code"), with the same values: tests/test_charngrams.py runs every
 vectorizer test both ways, tests/test_compiled.py compares them on harder input.
 
 ``pip install`` compiles them when a C compiler is there; without one (or with ``KTAG_COMPILED=0``)
@@ -43,7 +43,7 @@ def _rows(n_docs: int, capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def _matrix(rows: tuple[np.ndarray, np.ndarray, np.ndarray], nnz: int, n_features: int) -> sparse.csr_matrix:
     indptr, indices, data = rows
     # Shrunk in place (realloc), not copied: the arrays are sized for every n-gram of the batch,
-    # ~2.5x what a batch of headlines keeps, and copying the rest cost ~50 cache misses per headline.
+    # far more than a batch of headlines keeps, and copying what is kept cost cache misses (README).
     indices.resize(nnz, refcheck=False)
     data.resize(nnz, refcheck=False)
     matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_features))

@@ -35,7 +35,7 @@ class _NgramIndex:
     """The fitted vocabulary as integers: an id per morpheme that occurs in it, and a ``CodeTable``
     from packed id n-grams to columns. Looking a batch's n-grams up this way costs one dict lookup
     per morpheme (in a dict of ~20k morphemes, not ~200k n-grams) instead of a join and a lookup
-    per n-gram; the big dict, cold after Kiwi, cost 9 µs per headline in ``ktag tag``.
+    per n-gram; the big dict is cold after Kiwi has run (figures: README).
 
     A vocabulary entry is its morphemes joined by spaces, and a morpheme may itself hold a space
     (Kiwi keeps some foreign names whole), so the ids are of the space-separated parts: a document
@@ -70,7 +70,7 @@ def _documents(lengths: np.ndarray) -> np.ndarray:
 
 class MorphemeTfidf(TfidfVectorizer):
     """``TfidfVectorizer`` over morpheme lists whose ``transform`` skips scikit-learn's per-token
-    Python bookkeeping (17 µs per headline): a whole batch's morphemes become ids in one C-level
+    Python bookkeeping (the figure: README): a whole batch's morphemes become ids in one C-level
     ``map``, its n-grams packed integer codes looked up in a hash table (``_NgramIndex``) and
     counted and weighted document by document in C (``_compiled.morph_matrix``), or with numpy
     (n-grams that would cross two documents masked out, ``_tfidf.tfidf_matrix``) where the kernels

@@ -74,7 +74,7 @@ def build_features(settings: FeatureSettings | None = None) -> FeatureUnion:
     ]
     weights = {MORPH: 1.0}
     if s.char_ngrams is not None:
-        if s.char_ngrams[1] <= _charngrams.MAX_N:  # the numpy vectorizer: same features, 3-4x faster
+        if s.char_ngrams[1] <= _charngrams.MAX_N:  # the numpy vectorizer: same features, faster (README)
             char: Any = _charngrams.CharNgramTfidf(ngram_range=s.char_ngrams, preprocessor=_text_of, **common)
         else:
             char = TfidfVectorizer(analyzer="char_wb", preprocessor=_text_of, ngram_range=s.char_ngrams, **common)
@@ -85,9 +85,9 @@ def build_features(settings: FeatureSettings | None = None) -> FeatureUnion:
 
 def blocks(union: FeatureUnion, docs: list[Analysed]) -> list[sparse.csr_matrix]:
     """Each vectorizer's weighted block of ``union.transform(docs)``, in column order, without
-    FeatureUnion's per-call dispatch overhead (~0.5 ms), which matters when the service tags one
-    document per request. A linear model can score the blocks one by one (``LinearTagModel.
-    decision_function``) instead of paying for ``hstack`` (4 µs per headline)."""
+    FeatureUnion's per-call dispatch overhead, which matters when the service tags one document per
+    request. A linear model can score the blocks one by one (``LinearTagModel.decision_function``)
+    instead of paying for ``hstack`` (figures: README)."""
     weights = union.transformer_weights or {}
     out = []
     for name, vectorizer in union.transformer_list:
