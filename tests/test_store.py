@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -354,3 +355,22 @@ def test_nul_characters_are_refused_by_every_backend(store, write):
     with pytest.raises(InvalidValue, match="NUL"):
         write(store)
     assert store.snapshot() == before
+
+
+def test_the_database_url_picks_the_backend(tmp_path, monkeypatch, postgres_url):
+    from classifier.store import PostgresStore, database_url
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KTAG_DATABASE_URL", raising=False)
+    monkeypatch.setenv("KTAG_DATA", "data-here")
+    default = database_url()
+    assert default == f"sqlite:///{tmp_path / 'data-here' / 'ktag.sqlite3'}" and open_store(default).path == tmp_path / "data-here" / "ktag.sqlite3"
+    relative = open_store("sqlite:///rel/store.sqlite3")  # SQLAlchemy's spelling: three slashes, a relative path
+    assert isinstance(relative, SqliteStore) and relative.path == Path("rel/store.sqlite3") and (tmp_path / "rel" / "store.sqlite3").is_file()
+    assert open_store(f"sqlite:///{tmp_path}/abs.sqlite3").path == tmp_path / "abs.sqlite3"  # four: an absolute one
+    monkeypatch.setenv("KTAG_DATABASE_URL", postgres_url)
+    assert database_url() == postgres_url and isinstance(open_store(database_url()), PostgresStore)
+    assert database_url("sqlite:///x.sqlite3") == "sqlite:///x.sqlite3"  # given beats the environment
+    for bad in ("mysql://db/ktag", "sqlite:///", "ktag.sqlite3"):
+        with pytest.raises(InvalidValue):
+            open_store(bad)

@@ -22,6 +22,16 @@ from ._transfer import EXPORT_FILE, import_files
 
 if TYPE_CHECKING:
     from ..registry import ModelRegistry
+    from ._postgres import PostgresStore
+
+
+def __getattr__(name: str) -> object:
+    """``PostgresStore`` on first use: psycopg is needed only for PostgreSQL."""
+    if name == "PostgresStore":
+        from ._postgres import PostgresStore
+
+        return PostgresStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 SQLITE_SCHEME = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -76,6 +86,6 @@ def model_registry(models: str | Path, url: str | None = None) -> ModelRegistry:
 
 
 __all__ = [
-    "DB_FILE", "EXPORT_FILE", "ORIGINS", "OWN", "SHIPPED", "Job", "LabelStore", "Page", "SqliteStore", "StoredDocument",
+    "DB_FILE", "EXPORT_FILE", "ORIGINS", "OWN", "SHIPPED", "Job", "LabelStore", "Page", "PostgresStore", "SqliteStore", "StoredDocument",
     "database_url", "default_data_dir", "import_files", "model_registry", "now", "open_store", "store_exists",
 ]
