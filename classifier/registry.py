@@ -144,10 +144,11 @@ class ModelRegistry:
         self._checked[version] = (stamp, reason)
         return reason
 
-    def servable(self, skip: frozenset[str] = frozenset()) -> tuple[str | None, str | None]:
+    def servable(self, skip: frozenset[str] = frozenset(), pointer: str | None | Any = ANY) -> tuple[str | None, str | None]:
         """``(version, warning)``: ``CURRENT``'s version when it passes its checks; otherwise the
-        newest one that does (not in ``skip``), with why; ``(None, why)`` when none does."""
-        pointer, versions = self.pointer(), self.versions()
+        newest one that does (not in ``skip``), with why; ``(None, why)`` when none does.
+        ``pointer``: what the caller just read of ``CURRENT`` (with a shared database, a query)."""
+        pointer, versions = self.pointer() if pointer is ANY else pointer, self.versions()
         if pointer is None:
             reason = f"{CURRENT_FILE} is missing"
         elif pointer not in versions:

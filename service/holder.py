@@ -53,7 +53,7 @@ class ModelHolder:
             if pointer != self._pointer:  # an activation: give every version its chance again
                 self._pointer, self._failed = pointer, {}
             while True:  # a version that fails to load is skipped, and the next one tried at once
-                version, warning = self.registry.servable(frozenset(self._failed))
+                version, warning = self.registry.servable(frozenset(self._failed), pointer)
                 if warning != self.warning:
                     if warning:
                         log.warning("model state: %s", warning)

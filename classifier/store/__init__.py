@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..exceptions import InvalidValue
 from ._protocol import LabelStore
 from ._records import ORIGINS, OWN, SHIPPED, Job, Page, StoredDocument, now
-from ._sqlite import DB_FILE, SqliteStore
+from ._sqlite import DB_FILE, SQLITE_SCHEME, SqliteStore, sqlite_path
 from ._transfer import EXPORT_FILE, import_files
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ def __getattr__(name: str) -> object:
         return PostgresStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-SQLITE_SCHEME = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -54,8 +53,8 @@ def database_url(url: str | None = None, data: str | Path | None = None) -> str:
 def open_store(url: str, *, max_text_chars: int = 200_000) -> LabelStore:
     """The label store at ``url``: ``sqlite:///relative/file.sqlite3``, ``sqlite:////absolute/…``
     (SQLAlchemy's spelling) or ``postgresql://...``."""
-    if url.startswith(SQLITE_SCHEME):
-        path = Path(url[len(SQLITE_SCHEME):])
+    path = sqlite_path(url)
+    if path is not None:
         if not path.name:
             raise InvalidValue(f"the database URL {url!r} names no file")
         return SqliteStore(path.parent, max_text_chars=max_text_chars, file=path.name)
@@ -68,9 +67,8 @@ def open_store(url: str, *, max_text_chars: int = 200_000) -> LabelStore:
 
 def store_exists(url: str) -> bool:
     """Whether ``url`` names a store that is there (a database server is taken to be)."""
-    if url.startswith(SQLITE_SCHEME):
-        return Path(url[len(SQLITE_SCHEME):]).is_file()
-    return True
+    path = sqlite_path(url)
+    return path.is_file() if path is not None else True
 
 
 def model_registry(models: str | Path, url: str | None = None) -> ModelRegistry:

@@ -164,9 +164,7 @@ class PostgresStore(TagEdits, DocumentEdits, Transfer, JobRecords):
             yield _Connection(raw)
             if begin is not None:
                 raw.execute("COMMIT")
-        except psycopg.OperationalError as exc:
-            raise StoreUnavailable(str(exc).strip(), reading=reading) from exc
-        except psycopg.errors.ReadOnlySqlTransaction as exc:
+        except (psycopg.OperationalError, psycopg.errors.ReadOnlySqlTransaction) as exc:
             raise StoreUnavailable(str(exc).strip(), reading=reading) from exc
         except psycopg.DataError as exc:  # a value PostgreSQL cannot hold (the store's checks come first)
             raise InvalidValue(str(exc).strip()) from exc

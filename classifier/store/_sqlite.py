@@ -24,8 +24,15 @@ from ._transfer import Transfer
 
 
 DB_FILE = "ktag.sqlite3"
+# SQLAlchemy's spelling: sqlite:///relative/file, sqlite:////absolute/file.
+SQLITE_SCHEME = "sqlite:///"
 # SQLite's words for a store it cannot write now.
 _UNWRITABLE = re.compile(r"readonly|read-only|unable to open|disk I/O|database or disk is full|database is locked", re.I)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a ``sqlite:///`` URL names; ``None`` for any other URL."""
+    return Path(url[len(SQLITE_SCHEME):]) if url.startswith(SQLITE_SCHEME) else None
 
 
 class SqliteStore(TagEdits, DocumentEdits, Transfer, JobRecords):
@@ -36,7 +43,7 @@ class SqliteStore(TagEdits, DocumentEdits, Transfer, JobRecords):
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / file
         self.location = str(self.path)
-        self.url = "sqlite:///" + str(self.path.absolute())
+        self.url = SQLITE_SCHEME + str(self.path.absolute())
         self.max_text_chars = max_text_chars
         try:
             with self._connect() as conn:
